@@ -1,0 +1,28 @@
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import ClientAccount, Membership, Role, User
+
+
+def accounts_for_user(*, user: User) -> QuerySet[ClientAccount]:
+    if not user.is_authenticated:
+        return ClientAccount.objects.none()
+    return ClientAccount.objects.filter(memberships__user=user).order_by("name")
+
+
+def account_for_user_or_404(*, user: User, slug: str) -> ClientAccount:
+    """Outsiders get a 404, never a 403: they must not learn that the account exists."""
+    account = accounts_for_user(user=user).filter(slug=slug).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def membership_role(*, user: User, account: ClientAccount) -> str | None:
+    return (
+        Membership.objects.filter(user=user, account=account).values_list("role", flat=True).first()
+    )
+
+
+def user_is_account_admin(*, user: User, account: ClientAccount) -> bool:
+    return membership_role(user=user, account=account) == Role.ADMIN

@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import account_member_required
+from accounts.models import Role
+from accounts.selectors import accounts_for_user
+from accounts.services import account_set_publishing
+from channels.providers import PROVIDERS
+from channels.selectors import connections_for_account, profiles_for_account
+from publishing.selectors import posts_for_account
+
+
+@login_required
+def home(request):
+    accounts = list(accounts_for_user(user=request.user))
+    if len(accounts) == 1:
+        return redirect("accounts:home", accounts[0].slug)
+    return render(request, "accounts/choose.html", {"accounts": accounts})
+
+
+@account_member_required
+def account_home(request, account):
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "account": account,
+            "connections": connections_for_account(account=account),
+            "profiles": profiles_for_account(account=account),
+            "posts": posts_for_account(account=account)[:25],
+            "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
+            "is_admin": request.role == Role.ADMIN,
+        },
+    )
+
+
+@account_member_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request, account):
+    is_admin = request.role == Role.ADMIN
+    if request.method == "POST":
+        if not is_admin:
+            return HttpResponseForbidden("Only account admins can change these settings.")
+        enabled = request.POST.get("publishing_enabled") == "on"
+        account_set_publishing(account=account, user=request.user, enabled=enabled)
+        messages.success(
+            request, f"Social publishing is {'on' if enabled else 'off'} for {account.name}."
+        )
+        return redirect("accounts:settings", account.slug)
+    return render(request, "accounts/settings.html", {"account": account, "is_admin": is_admin})

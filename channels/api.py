@@ -1,0 +1,41 @@
+from ninja import Router, Schema
+
+from channels.providers import PROVIDERS
+from channels.selectors import profiles_for_account
+from channels.services import ChannelError, oauth_start
+
+router = Router(tags=["channels"])
+
+
+class ProfileOut(Schema):
+    id: int
+    platform: str
+    name: str
+    status: str
+
+
+class AuthorizeOut(Schema):
+    authorize_url: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.get("/profiles", response=list[ProfileOut])
+def list_profiles(request):
+    return list(profiles_for_account(account=request.account))
+
+
+@router.post(
+    "/connections/{platform}/authorize", response={200: AuthorizeOut, 400: ErrorOut, 404: ErrorOut}
+)
+def authorize(request, platform: str):
+    """Start a connection; the returned URL finishes in any browser, logged in or not."""
+    if platform not in PROVIDERS:
+        return 404, {"detail": f"Unknown platform {platform!r}; use one of {', '.join(PROVIDERS)}."}
+    try:
+        url = oauth_start(account=request.account, platform=platform)
+    except ChannelError as exc:
+        return 400, {"detail": str(exc)}
+    return 200, {"authorize_url": url}

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import ClientAccount
+from channels.fields import EncryptedTextField
+
+
+class Platform(models.TextChoices):
+    INSTAGRAM = "instagram", "Instagram"
+    TIKTOK = "tiktok", "TikTok"
+    FACEBOOK = "facebook", "Facebook Pages"
+    LINKEDIN = "linkedin", "LinkedIn"
+    X = "x", "X"
+    YOUTUBE = "youtube", "YouTube"
+    PINTEREST = "pinterest", "Pinterest"
+    WORDPRESS = "wordpress", "WordPress"
+    WEBFLOW = "webflow", "Webflow"
+    GHOST = "ghost", "Ghost"
+
+
+class ConnectionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class ChannelConnection(models.Model):
+    """One OAuth grant (or API key) of a client account on a platform; tokens encrypted at rest."""
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="connections")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # The platform's id of the person/app that granted access (e.g. the Facebook user id).
+    external_user_id = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE
+    )
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    disconnected_reason = models.CharField(max_length=300, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform", "external_user_id"], name="unique_connection"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} · {self.display_name or self.external_user_id}"
+
+
+class Profile(models.Model):
+    """A publishable page/account behind a connection (an IG business account, a Page, …)."""
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="profiles")
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.CASCADE, related_name="profiles"
+    )
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    username = models.CharField(max_length=200, blank=True)
+    picture_url = models.URLField(max_length=1000, blank=True)
+    # Platform-specific ids needed later (e.g. the Facebook Page id behind an IG account).
+    extra = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["platform", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform", "external_id"], name="unique_profile"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} · {self.name}"
+
+    @property
+    def status(self) -> str:
+        """active | expiring | disconnected, as the API reports it."""
+        conn = self.connection
+        if conn.status == ConnectionStatus.DISCONNECTED:
+            return "disconnected"
+        expires = conn.token_expires_at
+        if expires and expires - timezone.now() <= timedelta(days=7):
+            return "expiring"
+        return "active"
+
+
+class OAuthState(models.Model):
+    """Server-side, single-use OAuth state: the callback completes the connection from this alone."""
+
+    state = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    code_verifier = EncryptedTextField(blank=True)
+    redirect_uri = models.URLField(max_length=500)
+    # Set when a logged-in user started the flow in the app; the callback then checks it.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,127 @@
+"""The one interface every platform module implements (see DESIGN.md, "Providers")."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import requests
+from django.conf import settings
+
+from channels.http import PlatformError, PlatformHTTP
+
+
+@dataclass
+class OAuthResult:
+    external_user_id: str
+    display_name: str
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProfileInfo:
+    external_id: str
+    name: str
+    username: str = ""
+    picture_url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class MediaItem:
+    url: str
+    kind: str  # image | video
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+    duration_s: float | None = None
+    mime_type: str = ""
+
+
+@dataclass
+class Content:
+    """What validate() looks at: the creative as one platform will receive it."""
+
+    post_type: str
+    caption: str
+    media: list[MediaItem]
+    link: str = ""
+    title: str = ""
+
+
+@dataclass
+class PublishRequest:
+    target_id: int
+    content: Content
+    profile_external_id: str
+    access_token: str
+    # Intermediate platform ids saved by earlier calls/ticks (container id, publish id, …).
+    state: dict
+    # Persist intermediate ids *before* the next call, so a crash never causes a second post.
+    checkpoint: Callable[[dict], None]
+
+
+@dataclass
+class Published:
+    platform_post_id: str
+    permalink: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    code: str
+    message: str
+    field: str = "caption"
+
+
+class NotReady(Exception):
+    """The platform is still processing; check again on a later tick (no attempt used)."""
+
+    def __init__(self, retry_in: float, message: str = "Media is still processing."):
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+class Provider(ABC):
+    slug: str
+    name: str
+    uses_pkce: bool = False
+    scopes: list[str] = []
+
+    def __init__(self) -> None:
+        self.http = PlatformHTTP(self.slug, self.classify_error)
+
+    @property
+    def client_id(self) -> str:
+        return settings.PLATFORM_CREDENTIALS[self.slug]["client_id"]
+
+    @property
+    def client_secret(self) -> str:
+        return settings.PLATFORM_CREDENTIALS[self.slug]["client_secret"]
+
+    def classify_error(self, response: requests.Response) -> PlatformError | None:
+        """Refine the generic status-code classification from the platform's error body."""
+        return None
+
+    @abstractmethod
+    def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str: ...
+
+    @abstractmethod
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> OAuthResult: ...
+
+    def refresh(self, *, refresh_token: str, access_token: str) -> OAuthResult | None:
+        """A fresh token, or None where the platform has no refresh (re-login instead)."""
+        return None
+
+    @abstractmethod
+    def list_profiles(self, *, access_token: str) -> list[ProfileInfo]: ...
+
+    @abstractmethod
+    def validate(self, content: Content) -> list[Problem]: ...
+
+    @abstractmethod
+    def publish(self, request: PublishRequest) -> Published: ...

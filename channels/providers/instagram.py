@@ -1,0 +1,211 @@
+"""Instagram API with Facebook Login: publish to IG professional accounts behind the user's Pages.
+
+Publishing is container → status check → media_publish → permalink (PLATFORMS.md §2.2). Every
+intermediate id is checkpointed before the next call, and a container's own status tells whether it
+was already published, so a crash or a lost response never leads to a second post.
+"""
+
+from channels.http import PERMANENT, PlatformError
+from channels.limits import validate_content
+from channels.providers.base import (
+    Content,
+    NotReady,
+    Problem,
+    ProfileInfo,
+    Provider,
+    Published,
+    PublishRequest,
+)
+from channels.providers.meta import (
+    GRAPH,
+    MetaOAuthMixin,
+    bearer,
+    classify_meta_error,
+    missing_field,
+    paginate,
+)
+
+# Meta: poll about once a minute; images are usually ready at once, video takes longer.
+POLL_SECONDS = 60
+MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
+
+
+class InstagramProvider(MetaOAuthMixin, Provider):
+    slug = "instagram"
+    name = "Instagram"
+    scopes = [
+        "instagram_basic",
+        "instagram_content_publish",
+        "instagram_manage_insights",
+        "pages_show_list",
+        "pages_read_engagement",
+        "business_management",
+    ]
+
+    def classify_error(self, response):
+        return classify_meta_error(response)
+
+    def list_profiles(self, *, access_token: str) -> list[ProfileInfo]:
+        pages = paginate(
+            self.http,
+            f"{GRAPH}/me/accounts",
+            token=access_token,
+            params={"fields": "id,name,instagram_business_account", "limit": 100},
+        )
+        profiles = []
+        for page in pages:
+            ig = page.get("instagram_business_account")
+            if not ig or not ig.get("id"):
+                continue  # a Page without a linked IG professional account
+            info = self.http.get(
+                f"{GRAPH}/{ig['id']}",
+                params={"fields": "username,name,profile_picture_url"},
+                headers=bearer(access_token),
+            )
+            profiles.append(
+                ProfileInfo(
+                    external_id=str(ig["id"]),
+                    name=info.get("name") or info.get("username") or page.get("name", ""),
+                    username=info.get("username", ""),
+                    picture_url=info.get("profile_picture_url", ""),
+                    extra={"page_id": str(page["id"]), "page_name": page.get("name", "")},
+                )
+            )
+        return profiles
+
+    def validate(self, content: Content) -> list[Problem]:
+        return validate_content(self.slug, content)
+
+    # Publishing -----------------------------------------------------------------------------
+
+    def publish(self, request: PublishRequest) -> Published:
+        state, token = request.state, request.access_token
+        ig_user = request.profile_external_id
+        if state.get("media_id"):
+            return self._published(state["media_id"], token)
+
+        if request.content.post_type == "carousel":
+            children = self._carousel_children(request)
+            self._require_finished(children, token)
+        container = state.get("container_id")
+        if not container:
+            container = self._create_container(request, state.get("children", []))
+            request.checkpoint({"container_id": container})
+
+        status = self._container_status(container, token)
+        if status == "PUBLISHED":
+            # media_publish went through earlier but its answer was lost: find the media.
+            media_id = self._find_published_media(request)
+            request.checkpoint({"media_id": media_id})
+            return self._published(media_id, token)
+        if status == "IN_PROGRESS":
+            raise NotReady(POLL_SECONDS)
+
+        request.checkpoint({"publish_requested": True})
+        result = self.http.post(
+            f"{GRAPH}/{ig_user}/media_publish",
+            data={"creation_id": container},
+            headers=bearer(token),
+        )
+        media_id = str(result.get("id") or "")
+        if not media_id:
+            raise missing_field("media id")
+        request.checkpoint({"media_id": media_id})
+        return self._published(media_id, token)
+
+    def _create_container(self, request: PublishRequest, children: list[str]) -> str:
+        content = request.content
+        params: dict[str, str] = {}
+        post_type = content.post_type
+        if post_type == "carousel":
+            params.update(media_type="CAROUSEL", children=",".join(children))
+        else:
+            item = content.media[0]
+            params["video_url" if item.kind == "video" else "image_url"] = item.url
+            if post_type in MEDIA_TYPE:
+                params["media_type"] = MEDIA_TYPE[post_type]
+            if post_type == "reel":
+                params["share_to_feed"] = "true"
+        if post_type != "story" and content.caption:
+            params["caption"] = content.caption
+        result = self.http.post(
+            f"{GRAPH}/{request.profile_external_id}/media",
+            data=params,
+            headers=bearer(request.access_token),
+        )
+        if not result.get("id"):
+            raise missing_field("container id")
+        return str(result["id"])
+
+    def _carousel_children(self, request: PublishRequest) -> list[str]:
+        children = list(request.state.get("children", []))
+        for item in request.content.media[len(children) :]:
+            params = {"is_carousel_item": "true"}
+            if item.kind == "video":
+                params.update(media_type="VIDEO", video_url=item.url)
+            else:
+                params["image_url"] = item.url
+            result = self.http.post(
+                f"{GRAPH}/{request.profile_external_id}/media",
+                data=params,
+                headers=bearer(request.access_token),
+            )
+            children.append(str(result["id"]))
+            request.checkpoint({"children": children})
+        return children
+
+    def _container_status(self, container: str, token: str) -> str:
+        data = self.http.get(
+            f"{GRAPH}/{container}", params={"fields": "status_code,status"}, headers=bearer(token)
+        )
+        status = data.get("status_code", "")
+        if status == "ERROR":
+            raise PlatformError(
+                PERMANENT,
+                f"container_error/{data.get('status') or 'unknown'}",
+                f"Instagram could not process the media ({data.get('status') or 'no detail'}).",
+            )
+        if status == "EXPIRED":
+            raise PlatformError(
+                PERMANENT,
+                "container_expired",
+                "The media container expired before publishing (24 h); retry to upload again.",
+            )
+        return status
+
+    def _require_finished(self, containers: list[str], token: str) -> None:
+        for container in containers:
+            if self._container_status(container, token) == "IN_PROGRESS":
+                raise NotReady(POLL_SECONDS)
+
+    def _find_published_media(self, request: PublishRequest) -> str:
+        recent = self.http.get(
+            f"{GRAPH}/{request.profile_external_id}/media",
+            params={"fields": "id,caption,timestamp", "limit": 25},
+            headers=bearer(request.access_token),
+        )
+        for media in recent.get("data", []):
+            if (media.get("caption") or "") == (request.content.caption or ""):
+                return str(media["id"])
+        raise PlatformError(
+            PERMANENT,
+            "unconfirmed",
+            "Instagram reports the container as published but the post was not found; "
+            "check the profile before retrying.",
+        )
+
+    def _published(self, media_id: str, token: str) -> Published:
+        try:
+            data = self.http.get(
+                f"{GRAPH}/{media_id}",
+                params={"fields": "id,permalink,media_product_type,timestamp"},
+                headers=bearer(token),
+            )
+        except PlatformError:
+            # The post is live; a missing permalink must not turn a success into a failure.
+            return Published(platform_post_id=media_id)
+        return Published(
+            platform_post_id=media_id,
+            permalink=data.get("permalink", ""),
+            extra={"media_product_type": data.get("media_product_type", "")},
+        )

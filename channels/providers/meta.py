@@ -1,0 +1,143 @@
+"""What Instagram (Facebook Login) and Facebook Pages share: hosts, OAuth, the error envelope."""
+
+import json
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import requests
+from django.utils import timezone
+
+from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
+from channels.providers.base import OAuthResult
+
+API_VERSION = "v25.0"
+GRAPH = f"https://graph.facebook.com/{API_VERSION}"
+DIALOG = f"https://www.facebook.com/{API_VERSION}/dialog/oauth"
+
+# PLATFORMS.md §1.2 and §2.4.
+RATE_CODES = {4, 17, 32, 341, 613, 368} | set(range(80001, 80015))
+TRANSIENT_CODES = {1, 2}
+AUTH_CODES = {190, 102}
+TRANSIENT_SUBCODES = {2207003, 2207006, 2207008, 2207020, 2207027, 2207032, 2207053, 2207077, 2207082}
+QUOTA_SUBCODE = 2207042
+
+
+def _regain_access_seconds(response: requests.Response) -> float | None:
+    """Meta sends no Retry-After; X-Business-Use-Case-Usage carries minutes to wait instead."""
+    raw = response.headers.get("X-Business-Use-Case-Usage")
+    if not raw:
+        return None
+    try:
+        usage = json.loads(raw)
+        minutes = max(
+            entry.get("estimated_time_to_regain_access", 0)
+            for entries in usage.values()
+            for entry in entries
+        )
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return minutes * 60 if minutes else None
+
+
+def classify_meta_error(response: requests.Response) -> PlatformError | None:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict):
+        return None
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    message = error.get("error_user_msg") or error.get("message") or "Unknown Meta error"
+    code_text = f"{code}/{subcode}" if subcode else str(code)
+    status = response.status_code
+
+    if subcode == QUOTA_SUBCODE:
+        return PlatformError(
+            RATE_LIMITED, code_text, message, retry_after=None, http_status=status
+        )
+    if code in AUTH_CODES or (error.get("type") == "OAuthException" and code is None):
+        return PlatformError(AUTH, code_text, message, http_status=status)
+    if code in RATE_CODES:
+        return PlatformError(
+            RATE_LIMITED,
+            code_text,
+            message,
+            retry_after=_regain_access_seconds(response),
+            http_status=status,
+        )
+    if code in TRANSIENT_CODES or subcode in TRANSIENT_SUBCODES or error.get("is_transient"):
+        return PlatformError(TRANSIENT, code_text, message, http_status=status)
+    if status >= 500:
+        return PlatformError(TRANSIENT, code_text, message, http_status=status)
+    return PlatformError(PERMANENT, code_text, message, http_status=status)
+
+
+class MetaOAuthMixin:
+    """Facebook Login: code → short-lived user token → long-lived (~60 d) user token."""
+
+    def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+        query = urlencode(
+            {
+                "client_id": self.client_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "scope": ",".join(self.scopes),
+                "response_type": "code",
+            }
+        )
+        return f"{DIALOG}?{query}"
+
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> OAuthResult:
+        short = self.http.get(
+            f"{GRAPH}/oauth/access_token",
+            params={
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "redirect_uri": redirect_uri,
+                "code": code.removesuffix("#_"),
+            },
+        )
+        long = self.http.get(
+            f"{GRAPH}/oauth/access_token",
+            params={
+                "grant_type": "fb_exchange_token",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "fb_exchange_token": short["access_token"],
+            },
+        )
+        token = long["access_token"]
+        me = self.http.get(f"{GRAPH}/me", params={"fields": "id,name"}, headers=bearer(token))
+        granted = self.http.get(f"{GRAPH}/me/permissions", headers=bearer(token))
+        scopes = [p["permission"] for p in granted.get("data", []) if p.get("status") == "granted"]
+        expires_in = long.get("expires_in")
+        return OAuthResult(
+            external_user_id=str(me["id"]),
+            display_name=me.get("name", ""),
+            access_token=token,
+            expires_at=timezone.now() + timedelta(seconds=int(expires_in)) if expires_in else None,
+            scopes=scopes,
+        )
+
+
+def bearer(token: str) -> dict[str, str]:
+    # A header keeps the token out of URLs, and so out of every log line.
+    return {"Authorization": f"Bearer {token}"}
+
+
+def paginate(http, url: str, *, token: str, params: dict) -> list[dict]:
+    items: list[dict] = []
+    next_url: str | None = url
+    next_params: dict | None = params
+    for _ in range(50):  # a hard stop against a paging loop
+        if not next_url:
+            break
+        page = http.get(next_url, params=next_params, headers=bearer(token))
+        items.extend(page.get("data", []))
+        next_url, next_params = page.get("paging", {}).get("next"), None
+    return items
+
+
+def missing_field(what: str) -> PlatformError:
+    return PlatformError(TRANSIENT, "bad_response", f"Meta's answer had no {what}.")

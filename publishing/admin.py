@@ -1,0 +1,77 @@
+from django.contrib import admin
+
+from publishing.models import AuditEntry, Post, PostMedia, PostTarget, PublishAttempt
+
+
+class PostMediaInline(admin.TabularInline):
+    model = PostMedia
+    extra = 0
+
+
+class PostTargetInline(admin.TabularInline):
+    model = PostTarget
+    extra = 0
+    fields = ["profile", "status", "scheduled_at", "attempts", "next_attempt_at", "error_code"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["pk", "account", "post_type", "status", "bucket", "created_at"]
+    list_filter = ["status", "post_type", "account"]
+    search_fields = ["caption", "bucket", "account__name"]
+    date_hierarchy = "created_at"
+    inlines = [PostMediaInline, PostTargetInline]
+
+
+class PublishAttemptInline(admin.TabularInline):
+    model = PublishAttempt
+    extra = 0
+    fields = ["started_at", "duration_ms", "outcome", "http_status", "error_code", "message"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(PostTarget)
+class PostTargetAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "post",
+        "profile",
+        "status",
+        "scheduled_at",
+        "attempts",
+        "next_attempt_at",
+        "error_code",
+        "published_at",
+    ]
+    list_filter = ["status", "profile__platform", "posting_mode"]
+    search_fields = ["post__caption", "platform_post_id", "error_code", "profile__name"]
+    date_hierarchy = "scheduled_at"
+    list_select_related = ["post", "profile"]
+    # State changes go through services (audited); the admin shows them, it does not edit them.
+    readonly_fields = [
+        "post",
+        "profile",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "error_code",
+        "error_message",
+        "platform_post_id",
+        "permalink",
+        "published_at",
+        "platform_state",
+    ]
+    exclude = ["claim_token"]
+    inlines = [PublishAttemptInline]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "post", "target", "from_status", "to_status", "actor_label"]
+    list_filter = ["to_status"]
+    search_fields = ["actor_label", "reason"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]

@@ -1,0 +1,167 @@
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from publishing.models import Post, PostTarget
+from publishing.selectors import post_for_account, posts_for_account, target_for_account
+from publishing.services import (
+    Actor,
+    MediaInput,
+    post_create,
+    target_cancel,
+    target_reschedule,
+    target_retry,
+)
+
+router = Router(tags=["posts"])
+
+
+class MediaIn(Schema):
+    url: str
+    kind: Literal["image", "video"]
+
+
+class PostIn(Schema):
+    caption: str = ""
+    post_type: str = "feed"
+    media: list[MediaIn] = []
+    targets: list[int]
+    bucket: str = ""
+    link: str = ""
+    title: str = ""
+    scheduled_at: datetime | None = None
+    submit: bool = True
+
+
+class MediaOut(Schema):
+    url: str
+    kind: str
+
+
+class TargetOut(Schema):
+    id: int
+    profile_id: int
+    platform: str
+    status: str
+    scheduled_at: datetime | None
+    attempts: int
+    next_attempt_at: datetime | None
+    error_code: str
+    error_message: str
+    platform_post_id: str
+    permalink: str
+    published_at: datetime | None
+
+
+class PostOut(Schema):
+    id: int
+    status: str
+    caption: str
+    post_type: str
+    bucket: str
+    link: str
+    title: str
+    version: int
+    created_at: datetime
+    media: list[MediaOut]
+    targets: list[TargetOut]
+
+    @staticmethod
+    def resolve_media(post: Post) -> list[dict]:
+        return [{"url": m.public_url, "kind": m.kind} for m in post.media.all()]
+
+    @staticmethod
+    def resolve_targets(post: Post) -> list[PostTarget]:
+        return list(post.targets.all())
+
+
+class RescheduleIn(Schema):
+    scheduled_at: datetime
+
+
+def _actor(request) -> Actor:
+    return Actor(label=f"api:{request.auth.name}"[:100])
+
+
+def _post_or_404(request, post_id: int) -> Post:
+    post = post_for_account(account=request.account, post_id=post_id)
+    if post is None:
+        raise Http404(f"No post {post_id} in this account.")
+    return post
+
+
+def _target_or_404(request, target_id: int) -> PostTarget:
+    target = target_for_account(account=request.account, target_id=target_id)
+    if target is None:
+        raise Http404(f"No target {target_id} in this account.")
+    return target
+
+
+@router.post("/posts", response={201: PostOut})
+def create_post(request, payload: PostIn):
+    """Create (and by default submit) a post; `scheduled_at` absent = next free slot."""
+    post = post_create(
+        account=request.account,
+        actor=_actor(request),
+        caption=payload.caption,
+        post_type=payload.post_type,
+        media=[MediaInput(kind=m.kind, url=m.url) for m in payload.media],
+        profile_ids=payload.targets,
+        bucket=payload.bucket,
+        link=payload.link,
+        title=payload.title,
+        scheduled_at=payload.scheduled_at,
+        submit=payload.submit,
+    )
+    return 201, _post_or_404(request, post.pk)
+
+
+@router.get("/posts", response=list[PostOut])
+@paginate(LimitOffsetPagination)
+def list_posts(
+    request,
+    status: str = "",
+    platform: str = "",
+    bucket: str = "",
+    date_from: Query[datetime | None] = Query(None, alias="from"),
+    date_to: Query[datetime | None] = Query(None, alias="to"),
+):
+    try:
+        return posts_for_account(
+            account=request.account,
+            status=status,
+            platform=platform,
+            bucket=bucket,
+            date_from=date_from,
+            date_to=date_to,
+        )
+    except ValueError as exc:
+        raise ValidationError({"status": [str(exc)]}) from exc
+
+
+@router.get("/posts/{post_id}", response=PostOut)
+def get_post(request, post_id: int):
+    return _post_or_404(request, post_id)
+
+
+@router.post("/targets/{target_id}/retry", response=TargetOut)
+def retry_target(request, target_id: int):
+    return target_retry(target=_target_or_404(request, target_id), actor=_actor(request))
+
+
+@router.post("/targets/{target_id}/cancel", response=TargetOut)
+def cancel_target(request, target_id: int):
+    return target_cancel(target=_target_or_404(request, target_id), actor=_actor(request))
+
+
+@router.post("/targets/{target_id}/reschedule", response=TargetOut)
+def reschedule_target(request, target_id: int, payload: RescheduleIn):
+    return target_reschedule(
+        target=_target_or_404(request, target_id),
+        actor=_actor(request),
+        scheduled_at=payload.scheduled_at,
+    )

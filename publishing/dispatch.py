@@ -1,0 +1,258 @@
+"""The dispatcher: claim due targets exactly once, publish them, apply the retry policy.
+
+Retry policy by PlatformError.kind (DESIGN.md):
+  transient     retry after 1, 5, 25 minutes; after the third failed retry -> failed
+  rate_limited  wait Retry-After (or the platform's hint), else 15 minutes; no attempt used
+  permanent     failed at once with the platform's code and message
+  auth          connection disconnected; target back to pending (held), not failed
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
+from channels.models import ConnectionStatus
+from channels.providers import get_provider
+from channels.providers.base import NotReady, PublishRequest
+from channels.services import connection_disconnect
+from publishing.models import AuditEntry, PostStatus, PostTarget, PublishAttempt, TargetStatus
+from publishing.services import Actor, audit_entry, media_item, post_content, target_transition
+
+logger = logging.getLogger("socialdist.dispatch")
+
+T = TargetStatus
+DISPATCHER = Actor(label="dispatcher")
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
+RATE_LIMIT_WAIT = timedelta(minutes=15)
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    published: int = 0
+    retrying: int = 0
+    failed: int = 0
+    held: int = 0
+
+
+def due_targets(now=None):
+    now = now or timezone.now()
+    return PostTarget.objects.filter(
+        Q(next_attempt_at__isnull=True, scheduled_at__lte=now) | Q(next_attempt_at__lte=now),
+        status=T.SCHEDULED,
+        post__status=PostStatus.APPROVED,
+    )
+
+
+def targets_claim_due(*, limit: int | None = None) -> list[int]:
+    """Claim up to `limit` due targets for this worker; no target is ever claimed twice.
+
+    One conditional UPDATE stamps a fresh claim token on rows still `scheduled`; whatever another
+    dispatcher took first no longer matches. Works the same on PostgreSQL and SQLite.
+    """
+    now = timezone.now()
+    limit = limit or settings.DISPATCH_BATCH_SIZE
+    candidates = list(
+        due_targets(now).order_by("scheduled_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    if not candidates:
+        return []
+    token = uuid.uuid4().hex
+    PostTarget.objects.filter(pk__in=candidates, status=T.SCHEDULED).update(
+        status=T.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
+    )
+    claimed = list(PostTarget.objects.filter(claim_token=token).values_list("pk", "post_id"))
+    AuditEntry.objects.bulk_create(
+        audit_entry(post_id=post_id, target_id=pk, frm=T.SCHEDULED, to=T.PUBLISHING, actor=DISPATCHER)
+        for pk, post_id in claimed
+    )
+    return [pk for pk, _ in claimed]
+
+
+def dispatch_due(*, limit: int | None = None) -> DispatchResult:
+    """What `process_due` runs: claim what is due and publish it in this process."""
+    result = DispatchResult()
+    for target_id in targets_claim_due(limit=limit):
+        result.claimed += 1
+        outcome = target_publish(target_id=target_id)
+        if outcome == T.PUBLISHED:
+            result.published += 1
+        elif outcome == T.FAILED:
+            result.failed += 1
+        elif outcome == T.PENDING:
+            result.held += 1
+        else:
+            result.retrying += 1
+    return result
+
+
+def _load(target_id: int) -> PostTarget:
+    return (
+        PostTarget.objects.select_related("post__account", "profile__connection")
+        .prefetch_related("post__media")
+        .get(pk=target_id)
+    )
+
+
+def target_publish(*, target_id: int) -> str:
+    """Publish one claimed target and settle its next state; returns that state."""
+    target = _load(target_id)
+    if target.status != T.PUBLISHING:
+        logger.warning("target %s is %s, not publishing; skipped", target_id, target.status)
+        return target.status
+    connection = target.profile.connection
+    if connection.status != ConnectionStatus.ACTIVE:
+        _hold(target, code="disconnected", message="The channel is disconnected; reconnect it.")
+        return T.PENDING
+
+    content = post_content(target.post)
+    provider = get_provider(target.profile.platform)
+    problems = provider.validate(content)
+    if problems:
+        _fail(target, code=problems[0].code, message="; ".join(p.message for p in problems))
+        _record(target, started=timezone.now(), ms=0, outcome="invalid", code=problems[0].code)
+        return T.FAILED
+
+    def checkpoint(values: dict) -> None:
+        target.platform_state = {**target.platform_state, **values}
+        PostTarget.objects.filter(pk=target.pk).update(platform_state=target.platform_state)
+
+    request = PublishRequest(
+        target_id=target.pk,
+        content=content,
+        profile_external_id=target.profile.external_id,
+        access_token=connection.access_token,
+        state=dict(target.platform_state),
+        checkpoint=checkpoint,
+    )
+    started, clock = timezone.now(), time.monotonic()
+    try:
+        published = provider.publish(request)
+    except NotReady as exc:
+        _record(target, started=started, ms=_ms(clock), outcome="not_ready", message=str(exc))
+        target_transition(
+            target=target,
+            to=T.SCHEDULED,
+            actor=DISPATCHER,
+            reason="platform still processing",
+            next_attempt_at=timezone.now() + timedelta(seconds=exc.retry_in),
+        )
+        return T.SCHEDULED
+    except PlatformError as exc:
+        _record(
+            target,
+            started=started,
+            ms=_ms(clock),
+            outcome=exc.kind,
+            code=exc.code,
+            status=exc.http_status,
+            message=exc.message,
+        )
+        return _settle_error(target, exc)
+
+    _record(target, started=started, ms=_ms(clock), outcome="published")
+    target_transition(
+        target=target,
+        to=T.PUBLISHED,
+        actor=DISPATCHER,
+        attempts=target.attempts + 1,
+        platform_post_id=published.platform_post_id,
+        permalink=published.permalink,
+        published_at=timezone.now(),
+        next_attempt_at=None,
+        error_code="",
+        error_message="",
+    )
+    return T.PUBLISHED
+
+
+def _settle_error(target: PostTarget, exc: PlatformError) -> str:
+    now = timezone.now()
+    if exc.kind == RATE_LIMITED:
+        wait = timedelta(seconds=exc.retry_after) if exc.retry_after else RATE_LIMIT_WAIT
+        target_transition(
+            target=target,
+            to=T.SCHEDULED,
+            actor=DISPATCHER,
+            reason=f"rate limited ({exc.code}); waiting {int(wait.total_seconds())} s",
+            next_attempt_at=now + wait,
+            error_code=exc.code,
+            error_message=exc.message[:2000],
+        )
+        return T.SCHEDULED
+    if exc.kind == AUTH:
+        connection_disconnect(
+            connection=target.profile.connection, reason=f"{exc.code}: {exc.message}"
+        )
+        _hold(target, code=exc.code, message=exc.message)
+        return T.PENDING
+    if exc.kind == TRANSIENT:
+        attempts = target.attempts + 1
+        if attempts <= len(RETRY_DELAYS):
+            delay = RETRY_DELAYS[attempts - 1]
+            target_transition(
+                target=target,
+                to=T.SCHEDULED,
+                actor=DISPATCHER,
+                reason=f"transient error {exc.code}; retry {attempts} in {delay}",
+                attempts=attempts,
+                next_attempt_at=now + delay,
+                error_code=exc.code,
+                error_message=exc.message[:2000],
+            )
+            return T.SCHEDULED
+        _fail(target, code=exc.code, message=exc.message, attempts=attempts)
+        return T.FAILED
+    assert exc.kind == PERMANENT
+    _fail(target, code=exc.code, message=exc.message, attempts=target.attempts + 1)
+    return T.FAILED
+
+
+def _fail(target: PostTarget, *, code: str, message: str, attempts: int | None = None) -> None:
+    target_transition(
+        target=target,
+        to=T.FAILED,
+        actor=DISPATCHER,
+        reason=f"{code}: {message}"[:500],
+        attempts=target.attempts if attempts is None else attempts,
+        next_attempt_at=None,
+        error_code=code[:100],
+        error_message=message[:2000],
+    )
+
+
+def _hold(target: PostTarget, *, code: str, message: str) -> None:
+    target_transition(
+        target=target,
+        to=T.PENDING,
+        actor=DISPATCHER,
+        reason=f"held: {message}"[:500],
+        next_attempt_at=None,
+        error_code=code[:100],
+        error_message=message[:2000],
+    )
+
+
+def _ms(clock: float) -> int:
+    return int((time.monotonic() - clock) * 1000)
+
+
+def _record(target, *, started, ms, outcome, code="", status=None, message="") -> None:
+    PublishAttempt.objects.create(
+        target=target,
+        started_at=started,
+        duration_ms=ms,
+        outcome=outcome,
+        http_status=status,
+        error_code=code[:100],
+        message=message[:2000],
+    )
+
+

@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.models import ClientAccount
+from channels.models import Profile
+
+
+class PostType(models.TextChoices):
+    FEED = "feed", "Feed post"
+    REEL = "reel", "Reel"
+    STORY = "story", "Story"
+    CAROUSEL = "carousel", "Carousel"
+    VIDEO = "video", "Video"
+    PHOTO_SLIDESHOW = "photo_slideshow", "Photo slideshow"
+    ARTICLE = "article", "Article"
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+
+
+class TargetStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    MANUAL = "manual", "Waiting to be posted by hand"
+    SENT_TO_DRAFTS = "sent_to_drafts", "Sent to drafts"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PostingMode(models.TextChoices):
+    AUTOMATIC = "automatic", "Publish automatically"
+    MANUAL = "manual", "Post by hand"
+
+
+class Post(models.Model):
+    """One creative; its PostTargets carry it to each profile."""
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="posts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    caption = models.TextField(blank=True)
+    post_type = models.CharField(max_length=20, choices=PostType.choices, default=PostType.FEED)
+    bucket = models.CharField(max_length=100, blank=True, db_index=True)
+    link = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True
+    )
+    # Bumped when caption or media change, so approvals bind to what the reviewer saw.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk}: {self.caption[:40]}"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+def media_upload_to(instance: "PostMedia", filename: str) -> str:
+    return f"posts/{instance.post.account_id}/{instance.post_id}/{filename}"
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=MediaKind.choices)
+    # Either an external URL (API) or an uploaded file served from PUBLIC_BASE_URL/media/.
+    url = models.URLField(max_length=2000, blank=True)
+    file = models.FileField(upload_to=media_upload_to, blank=True)
+    mime_type = models.CharField(max_length=100, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    @property
+    def public_url(self) -> str:
+        if self.file:
+            return f"{settings.PUBLIC_BASE_URL}{self.file.url}"
+        return self.url
+
+
+class PostTarget(models.Model):
+    """A post on one profile; moves through its own lifecycle (see DESIGN.md)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="targets")
+    status = models.CharField(
+        max_length=20, choices=TargetStatus.choices, default=TargetStatus.PENDING
+    )
+    posting_mode = models.CharField(
+        max_length=10, choices=PostingMode.choices, default=PostingMode.AUTOMATIC
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, db_index=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    platform_post_id = models.CharField(max_length=200, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Intermediate platform ids (container id, publish id, …) checkpointed during publishing.
+    platform_state = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "profile"], name="unique_target_per_profile")
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"], name="target_due_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="target_retry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Target {self.pk} ({self.status})"
+
+    @property
+    def platform(self) -> str:
+        return self.profile.platform
+
+
+class AuditEntry(models.Model):
+    """One row per state transition of a post or target: who/what, from, to, when, why."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="audit")
+    target = models.ForeignKey(
+        PostTarget, null=True, blank=True, on_delete=models.CASCADE, related_name="audit"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "audit entries"
+
+
+class PublishAttempt(models.Model):
+    """Every call of a provider's publish for a target: when, how long, how it ended. No tokens."""
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=20)  # published | not_ready | transient | … | invalid
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]

@@ -1,0 +1,317 @@
+"""Writes for posts and targets. Every status change goes through a transition that audits it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from accounts.models import ClientAccount, User
+from channels.models import Profile
+from channels.providers import get_provider
+from channels.providers.base import Content, MediaItem, Problem
+from publishing.models import (
+    AuditEntry,
+    MediaKind,
+    Post,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    PostType,
+    TargetStatus,
+)
+
+T = TargetStatus
+# Which target transitions are legal (DESIGN.md "Post lifecycle").
+TARGET_TRANSITIONS: dict[str, set[str]] = {
+    T.PENDING: {T.SCHEDULED, T.MANUAL, T.CANCELLED},
+    T.SCHEDULED: {T.PUBLISHING, T.PENDING, T.CANCELLED, T.SCHEDULED},
+    T.PUBLISHING: {T.PUBLISHED, T.FAILED, T.SCHEDULED, T.PENDING, T.MANUAL, T.SENT_TO_DRAFTS},
+    T.FAILED: {T.SCHEDULED, T.PENDING, T.CANCELLED},
+    T.MANUAL: {T.PUBLISHED, T.CANCELLED},
+    T.SENT_TO_DRAFTS: {T.PUBLISHED, T.FAILED, T.CANCELLED},
+    T.PUBLISHED: set(),
+    T.CANCELLED: {T.PENDING},
+}
+MAX_MEDIA_BYTES = 300 * 1024 * 1024
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+@dataclass
+class Actor:
+    """Who made a change: a person, or a labelled system/API caller."""
+
+    user: User | None = None
+    label: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.label or (self.user.email if self.user else "system")
+
+
+SYSTEM = Actor(label="system")
+
+
+@dataclass
+class MediaInput:
+    kind: str
+    url: str = ""
+    upload: UploadedFile | None = None
+
+
+def audit_entry(*, post_id: int, target_id: int | None, frm: str, to: str, actor: Actor, reason=""):
+    return AuditEntry(
+        post_id=post_id,
+        target_id=target_id,
+        from_status=frm,
+        to_status=to,
+        actor=actor.user,
+        actor_label=actor.text[:100],
+        reason=reason[:500],
+    )
+
+
+def target_transition(
+    *, target: PostTarget, to: str, actor: Actor, reason: str = "", **fields
+) -> bool:
+    """Move a target from its current status to `to`, only if nobody moved it meanwhile.
+
+    A conditional UPDATE (WHERE status = current) makes concurrent transitions safe: exactly one
+    wins; the loser gets False and changes nothing.
+    """
+    frm = target.status
+    if to not in TARGET_TRANSITIONS[frm]:
+        raise InvalidTransition(f"A {frm} target cannot become {to}.")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = PostTarget.objects.filter(pk=target.pk, status=frm).update(
+            status=to, updated_at=now, **fields
+        )
+        if not updated:
+            return False
+        audit_entry(
+            post_id=target.post_id, target_id=target.pk, frm=frm, to=to, actor=actor, reason=reason
+        ).save()
+    target.status = to
+    for name, value in fields.items():
+        setattr(target, name, value)
+    return True
+
+
+def _post_transition(*, post: Post, to: str, actor: Actor, reason: str = "") -> None:
+    frm = post.status
+    Post.objects.filter(pk=post.pk).update(status=to, updated_at=timezone.now())
+    audit_entry(post_id=post.pk, target_id=None, frm=frm, to=to, actor=actor, reason=reason).save()
+    post.status = to
+
+
+def media_item(media: PostMedia) -> MediaItem:
+    return MediaItem(
+        url=media.public_url,
+        kind=media.kind,
+        width=media.width,
+        height=media.height,
+        size_bytes=media.size_bytes,
+        duration_s=media.duration_s,
+        mime_type=media.mime_type,
+    )
+
+
+def post_content(post: Post, media: list[PostMedia] | None = None) -> Content:
+    media = list(post.media.all()) if media is None else media
+    return Content(
+        post_type=post.post_type,
+        caption=post.caption,
+        media=[media_item(m) for m in media],
+        link=post.link,
+        title=post.title,
+    )
+
+
+def content_problems(*, content: Content, profiles: list[Profile]) -> dict[str, list[Problem]]:
+    """Problems per platform (each platform checked once, however many profiles it has)."""
+    problems: dict[str, list[Problem]] = {}
+    for platform in sorted({p.platform for p in profiles}):
+        found = get_provider(platform).validate(content)
+        if found:
+            problems[platform] = found
+    return problems
+
+
+def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for platform, found in problems.items():
+        for problem in found:
+            errors.setdefault(problem.field, []).append(f"{platform}: {problem.message}")
+    return errors
+
+
+def _inspect_upload(upload: UploadedFile, kind: str) -> dict:
+    info: dict = {"size_bytes": upload.size, "mime_type": upload.content_type or ""}
+    if upload.size > MAX_MEDIA_BYTES:
+        raise ValidationError({"media": [f"{upload.name} is larger than 300 MB."]})
+    if kind == MediaKind.IMAGE:
+        try:
+            with Image.open(upload) as image:
+                info.update(
+                    width=image.width,
+                    height=image.height,
+                    mime_type=Image.MIME.get(image.format, info["mime_type"]),
+                )
+        except (UnidentifiedImageError, OSError):
+            raise ValidationError(
+                {"media": [f"{upload.name} is not an image we can read (use JPEG)."]}
+            ) from None
+        upload.seek(0)
+    return info
+
+
+@transaction.atomic
+def post_create(
+    *,
+    account: ClientAccount,
+    actor: Actor,
+    caption: str,
+    post_type: str,
+    media: list[MediaInput],
+    profile_ids: list[int],
+    bucket: str = "",
+    link: str = "",
+    title: str = "",
+    scheduled_at: datetime | None = None,
+    submit: bool = True,
+) -> Post:
+    """Create a post and one target per profile; submitting it also approves or queues it.
+
+    Raises ValidationError naming the field; nothing is written in that case.
+    """
+    if not account.publishing_enabled:
+        raise ValidationError(
+            {"account": ["The publishing module is off; an account admin can switch it on."]}
+        )
+    if post_type not in PostType.values:
+        raise ValidationError({"post_type": [f"Use one of: {', '.join(PostType.values)}."]})
+    if not profile_ids:
+        raise ValidationError({"targets": ["Choose at least one profile to publish to."]})
+    profiles = list(Profile.objects.filter(account=account, pk__in=set(profile_ids)))
+    missing = sorted(set(profile_ids) - {p.pk for p in profiles})
+    if missing:
+        raise ValidationError(
+            {"targets": [f"No profile with id {', '.join(map(str, missing))} in this account."]}
+        )
+    for item in media:
+        if item.kind not in MediaKind.values:
+            raise ValidationError({"media": [f"kind must be image or video, not {item.kind!r}."]})
+        if not item.url and not item.upload:
+            raise ValidationError({"media": ["Each media item needs a url or an uploaded file."]})
+    if scheduled_at is not None and timezone.is_naive(scheduled_at):
+        raise ValidationError({"scheduled_at": ["Give a time zone offset, e.g. +00:00."]})
+
+    post = Post(
+        account=account,
+        created_by=actor.user,
+        caption=caption,
+        post_type=post_type,
+        bucket=bucket.strip(),
+        link=link,
+        title=title,
+    )
+    post.full_clean()
+    post.save()
+    rows = [
+        PostMedia(
+            post=post,
+            position=position,
+            kind=item.kind,
+            url=item.url,
+            **(_inspect_upload(item.upload, item.kind) if item.upload else {}),
+        )
+        for position, item in enumerate(media)
+    ]
+    # Validate before any file is written: a rejected post leaves nothing behind.
+    problems = content_problems(content=post_content(post, rows), profiles=profiles)
+    if submit and problems:
+        raise ValidationError(_describe(problems))
+    for row, item in zip(rows, media, strict=True):
+        if item.upload:
+            row.file.save(item.upload.name, item.upload, save=False)
+    PostMedia.objects.bulk_create(rows)
+    PostTarget.objects.bulk_create(
+        [PostTarget(post=post, profile=p, scheduled_at=scheduled_at) for p in profiles]
+    )
+    audit_entry(post_id=post.pk, target_id=None, frm="", to=PostStatus.DRAFT, actor=actor).save()
+    if submit:
+        post_submit(post=post, actor=actor)
+    return post
+
+
+def post_submit(*, post: Post, actor: Actor) -> Post:
+    """Draft → awaiting approval, or straight to approved when the account needs no approval."""
+    if post.status != PostStatus.DRAFT:
+        raise InvalidTransition(f"Only drafts can be submitted; this post is {post.status}.")
+    if post.account.approval_required:
+        _post_transition(post=post, to=PostStatus.AWAITING_APPROVAL, actor=actor)
+    else:
+        post_approve(post=post, actor=actor, reason="no approval required")
+    return post
+
+
+def post_approve(*, post: Post, actor: Actor, reason: str = "") -> Post:
+    """Approved posts release their targets: a requested time schedules them at once."""
+    if post.status == PostStatus.APPROVED:
+        raise InvalidTransition("This post is already approved.")
+    _post_transition(post=post, to=PostStatus.APPROVED, actor=actor, reason=reason)
+    for target in post.targets.filter(status=T.PENDING, scheduled_at__isnull=False):
+        target_transition(target=target, to=T.SCHEDULED, actor=actor, reason="requested time")
+    return post
+
+
+def target_retry(*, target: PostTarget, actor: Actor) -> PostTarget:
+    """A person fixed the cause: try again now with a fresh attempt budget."""
+    if target.status != T.FAILED:
+        raise InvalidTransition(f"Only failed targets can be retried; this one is {target.status}.")
+    target_transition(
+        target=target,
+        to=T.SCHEDULED,
+        actor=actor,
+        reason="retry requested",
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        error_code="",
+        error_message="",
+    )
+    return target
+
+
+def target_cancel(*, target: PostTarget, actor: Actor) -> PostTarget:
+    if T.CANCELLED not in TARGET_TRANSITIONS[target.status]:
+        raise InvalidTransition(f"A {target.status} target cannot be cancelled.")
+    target_transition(target=target, to=T.CANCELLED, actor=actor, reason="cancelled")
+    return target
+
+
+def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetime) -> PostTarget:
+    if timezone.is_naive(scheduled_at):
+        raise ValidationError({"scheduled_at": ["Give a time zone offset, e.g. +00:00."]})
+    if target.status not in (T.PENDING, T.SCHEDULED, T.FAILED):
+        raise InvalidTransition(f"A {target.status} target cannot be rescheduled.")
+    if target.post.status != PostStatus.APPROVED:
+        PostTarget.objects.filter(pk=target.pk).update(scheduled_at=scheduled_at)
+        target.scheduled_at = scheduled_at
+        return target
+    target_transition(
+        target=target,
+        to=T.SCHEDULED,
+        actor=actor,
+        reason=f"rescheduled to {scheduled_at.isoformat()}",
+        scheduled_at=scheduled_at,
+        next_attempt_at=None,
+        attempts=0 if target.status == T.FAILED else target.attempts,
+    )
+    return target

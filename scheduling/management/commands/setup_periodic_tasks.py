@@ -1,0 +1,24 @@
+import json
+
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+# Every periodic task of socialdist: name -> (task, every N seconds). Idempotent to re-run.
+PERIODIC_TASKS = {
+    "Publish due posts": ("publishing.process_due", 60),
+}
+
+
+class Command(BaseCommand):
+    help = "Register (or update) every periodic task in django-celery-beat's DatabaseScheduler."
+
+    def handle(self, *args, **options):
+        for name, (task, seconds) in PERIODIC_TASKS.items():
+            interval, _ = IntervalSchedule.objects.get_or_create(
+                every=seconds, period=IntervalSchedule.SECONDS
+            )
+            _, created = PeriodicTask.objects.update_or_create(
+                name=name,
+                defaults={"task": task, "interval": interval, "args": json.dumps([])},
+            )
+            self.stdout.write(f"{'created' if created else 'updated'}: {name} ({task}, {seconds}s)")

@@ -1,0 +1,79 @@
+import pytest
+from django.test import Client
+
+from accounts.services import api_token_create
+from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.fakes.instagram import FakeInstagram
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(email="owner@example.com")
+
+
+@pytest.fixture
+def account(owner):
+    account = AccountFactory(name="Acme Coffee", slug="acme-coffee")
+    MembershipFactory(user=owner, account=account, role="admin")
+    return account
+
+
+@pytest.fixture
+def outsider(db):
+    """A user with an account of their own, but no membership in `account`."""
+    user = UserFactory(email="outsider@example.com")
+    MembershipFactory(user=user, role="admin")
+    return user
+
+
+@pytest.fixture
+def owner_client(owner) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    client = Client()
+    client.force_login(outsider)
+    return client
+
+
+@pytest.fixture
+def api_token(account) -> str:
+    return api_token_create(account=account)[1]
+
+
+@pytest.fixture
+def api(api_token):
+    """A JSON API client: api.get(path), api.post(path, json)."""
+
+    class Api:
+        def __init__(self, token: str):
+            self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+        def get(self, path: str, **params):
+            return self.client.get(f"/api/v1{path}", params)
+
+        def post(self, path: str, payload: dict | None = None):
+            return self.client.post(
+                f"/api/v1{path}", payload or {}, content_type="application/json"
+            )
+
+    return Api(api_token)
+
+
+@pytest.fixture
+def fake_instagram(settings):
+    """A running fake Graph API server; the app is pointed at it with SOCIALDIST_URL_REWRITES."""
+    server = FakeInstagram().start()
+    settings.SOCIALDIST_URL_REWRITES = [
+        tuple(pair.split("=", 1)) for pair in server.rewrites.split(",")
+    ]
+    settings.PLATFORM_CREDENTIALS = {
+        **settings.PLATFORM_CREDENTIALS,
+        "instagram": {"client_id": server.client_id, "client_secret": server.client_secret},
+    }
+    yield server
+    server.stop()
