@@ -39,9 +39,7 @@ def account_create(
     if not name:
         raise ValueError("name: give the account a name.")
     if organisation is None:
-        organisation = Organisation.objects.create(
-            name=name, slug=_unique_slug(Organisation, name)
-        )
+        organisation = Organisation.objects.create(name=name, slug=_unique_slug(Organisation, name))
     account = ClientAccount(
         organisation=organisation,
         name=name,

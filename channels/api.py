@@ -1,4 +1,4 @@
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from channels.providers import PROVIDERS
 from channels.selectors import profiles_for_account
@@ -33,9 +33,11 @@ def list_profiles(request):
 def authorize(request, platform: str):
     """Start a connection; the returned URL finishes in any browser, logged in or not."""
     if platform not in PROVIDERS:
-        return 404, {"detail": f"Unknown platform {platform!r}; use one of {', '.join(PROVIDERS)}."}
+        return Status(
+            404, {"detail": f"Unknown platform {platform!r}; use one of {', '.join(PROVIDERS)}."}
+        )
     try:
         url = oauth_start(account=request.account, platform=platform)
     except ChannelError as exc:
-        return 400, {"detail": str(exc)}
-    return 200, {"authorize_url": url}
+        return Status(400, {"detail": str(exc)})
+    return Status(200, {"authorize_url": url})

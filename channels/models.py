@@ -1,7 +1,7 @@
-from django.conf import settings
-from django.db import models
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from accounts.models import ClientAccount
@@ -113,3 +113,6 @@ class OAuthState(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.platform} connect state ({self.account_id})"

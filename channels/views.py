@@ -40,7 +40,9 @@ def callback(request, platform: str):
             request, "channels/callback_error.html", {"message": str(exc), "name": name}, status=400
         )
     if not profiles:
-        note = f"Connected, but no {name} account was found. Link one to a Facebook Page you manage."
+        note = (
+            f"Connected, but no {name} account was found. Link one to a Facebook Page you manage."
+        )
     else:
         note = f"Connected {name}: " + ", ".join(p.name for p in profiles) + "."
     if request.user.is_authenticated:

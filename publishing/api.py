@@ -3,7 +3,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from publishing.models import Post, PostTarget
@@ -117,7 +117,7 @@ def create_post(request, payload: PostIn):
         scheduled_at=payload.scheduled_at,
         submit=payload.submit,
     )
-    return 201, _post_or_404(request, post.pk)
+    return Status(201, _post_or_404(request, post.pk))
 
 
 @router.get("/posts", response=list[PostOut])

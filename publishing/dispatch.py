@@ -23,7 +23,7 @@ from channels.providers import get_provider
 from channels.providers.base import NotReady, PublishRequest
 from channels.services import connection_disconnect
 from publishing.models import AuditEntry, PostStatus, PostTarget, PublishAttempt, TargetStatus
-from publishing.services import Actor, audit_entry, media_item, post_content, target_transition
+from publishing.services import Actor, audit_entry, post_content, target_transition
 
 logger = logging.getLogger("socialdist.dispatch")
 
@@ -70,7 +70,9 @@ def targets_claim_due(*, limit: int | None = None) -> list[int]:
     )
     claimed = list(PostTarget.objects.filter(claim_token=token).values_list("pk", "post_id"))
     AuditEntry.objects.bulk_create(
-        audit_entry(post_id=post_id, target_id=pk, frm=T.SCHEDULED, to=T.PUBLISHING, actor=DISPATCHER)
+        audit_entry(
+            post_id=post_id, target_id=pk, frm=T.SCHEDULED, to=T.PUBLISHING, actor=DISPATCHER
+        )
         for pk, post_id in claimed
     )
     return [pk for pk, _ in claimed]
@@ -254,5 +256,3 @@ def _record(target, *, started, ms, outcome, code="", status=None, message="") -
         error_code=code[:100],
         message=message[:2000],
     )
-
-

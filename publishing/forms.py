@@ -28,7 +28,9 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         self.fields["profiles"].queryset = Profile.objects.filter(account=account)
-        self.fields["scheduled_at"].help_text = (
+        self.fields[
+            "scheduled_at"
+        ].help_text = (
             f"In {account.timezone}. Leave empty to keep it pending for the next free slot."
         )
 

@@ -89,6 +89,9 @@ class PostMedia(models.Model):
     class Meta:
         ordering = ["position", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position + 1} of post {self.post_id}"
+
     @property
     def public_url(self) -> str:
         if self.file:
@@ -160,6 +163,9 @@ class AuditEntry(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name_plural = "audit entries"
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} to {self.to_status} by {self.actor_label}"
+
 
 class PublishAttempt(models.Model):
     """Every call of a provider's publish for a target: when, how long, how it ended. No tokens."""
@@ -174,3 +180,6 @@ class PublishAttempt(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -25,9 +25,7 @@ def posts_for_account(
         posts = posts.filter(status=status)
     elif status:
         if status not in TargetStatus.values:
-            raise ValueError(
-                f"Use one of {', '.join(PostStatus.values + TargetStatus.values)}."
-            )
+            raise ValueError(f"Use one of {', '.join(PostStatus.values + TargetStatus.values)}.")
         target_filter["status"] = status
     if platform:
         target_filter["profile__platform"] = platform

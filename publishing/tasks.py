@@ -15,5 +15,3 @@ def process_due() -> int:
 @shared_task(name="publishing.publish_target", ignore_result=True)
 def publish_target(target_id: int) -> str:
     return target_publish(target_id=target_id)
-
-

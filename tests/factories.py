@@ -96,7 +96,8 @@ class TargetFactory(factory.django.DjangoModelFactory):
         model = PostTarget
 
     post = factory.SubFactory(PostFactory)
-    profile = factory.SubFactory(ProfileFactory, connection__account=factory.SelfAttribute(
-        "...post.account"))
+    profile = factory.SubFactory(
+        ProfileFactory, connection__account=factory.SelfAttribute("...post.account")
+    )
     status = TargetStatus.SCHEDULED
     scheduled_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))

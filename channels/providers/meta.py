@@ -18,7 +18,17 @@ DIALOG = f"https://www.facebook.com/{API_VERSION}/dialog/oauth"
 RATE_CODES = {4, 17, 32, 341, 613, 368} | set(range(80001, 80015))
 TRANSIENT_CODES = {1, 2}
 AUTH_CODES = {190, 102}
-TRANSIENT_SUBCODES = {2207003, 2207006, 2207008, 2207020, 2207027, 2207032, 2207053, 2207077, 2207082}
+TRANSIENT_SUBCODES = {
+    2207003,
+    2207006,
+    2207008,
+    2207020,
+    2207027,
+    2207032,
+    2207053,
+    2207077,
+    2207082,
+}
 QUOTA_SUBCODE = 2207042
 
 
@@ -53,9 +63,7 @@ def classify_meta_error(response: requests.Response) -> PlatformError | None:
     status = response.status_code
 
     if subcode == QUOTA_SUBCODE:
-        return PlatformError(
-            RATE_LIMITED, code_text, message, retry_after=None, http_status=status
-        )
+        return PlatformError(RATE_LIMITED, code_text, message, retry_after=None, http_status=status)
     if code in AUTH_CODES or (error.get("type") == "OAuthException" and code is None):
         return PlatformError(AUTH, code_text, message, http_status=status)
     if code in RATE_CODES:

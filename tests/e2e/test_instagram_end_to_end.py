@@ -2,11 +2,11 @@
 OAuth connect → post via API → process_due → published with permalink."""
 
 from io import StringIO
+from urllib.parse import parse_qs, urlparse
 
 import requests
 from django.core.management import call_command
 from django.db import connection as db
-from urllib.parse import parse_qs, urlparse
 
 from channels.models import ChannelConnection, Profile
 

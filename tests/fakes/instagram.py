@@ -19,8 +19,15 @@ VERSION = "v25.0"
 LONG_LIVED_SECONDS = 5183944
 
 
-def meta_error(code: int, message: str, *, subcode: int | None = None, status: int = 400,
-               transient: bool = False, headers: dict | None = None) -> Response:
+def meta_error(
+    code: int,
+    message: str,
+    *,
+    subcode: int | None = None,
+    status: int = 400,
+    transient: bool = False,
+    headers: dict | None = None,
+) -> Response:
     error = {
         "message": message,
         "type": "OAuthException",
@@ -88,19 +95,35 @@ class FakeInstagram(FakeServer):
         return f"https://graph.facebook.com={self.url},https://www.facebook.com={self.url}"
 
     def fail_500(self, *, times: int = 1, path: str = "") -> None:
-        self.fail(meta_error(2, "Service temporarily unavailable", status=500, transient=True),
-                  times=times, path=path)
+        self.fail(
+            meta_error(2, "Service temporarily unavailable", status=500, transient=True),
+            times=times,
+            path=path,
+        )
 
     def fail_rate_limit(self, *, minutes: int = 5, times: int = 1, path: str = "") -> None:
-        usage = '{"1": [{"type": "instagram", "call_count": 100, "total_cputime": 10, ' \
-                f'"total_time": 10, "estimated_time_to_regain_access": {minutes}}}]}}'
-        self.fail(meta_error(80002, "Too many calls to this Instagram account",
-                             headers={"X-Business-Use-Case-Usage": usage}),
-                  times=times, path=path)
+        usage = (
+            '{"1": [{"type": "instagram", "call_count": 100, "total_cputime": 10, '
+            f'"total_time": 10, "estimated_time_to_regain_access": {minutes}}}]}}'
+        )
+        self.fail(
+            meta_error(
+                80002,
+                "Too many calls to this Instagram account",
+                headers={"X-Business-Use-Case-Usage": usage},
+            ),
+            times=times,
+            path=path,
+        )
 
     def fail_http_429(self, *, retry_after: int = 120, times: int = 1, path: str = "") -> None:
-        self.fail(Response(429, {"error": {"message": "Too Many Requests"}},
-                           {"Retry-After": str(retry_after)}), times=times, path=path)
+        self.fail(
+            Response(
+                429, {"error": {"message": "Too Many Requests"}}, {"Retry-After": str(retry_after)}
+            ),
+            times=times,
+            path=path,
+        )
 
     def expire_tokens(self) -> None:
         """Every token stops working (password change / revoked grant)."""
@@ -118,15 +141,21 @@ class FakeInstagram(FakeServer):
         if parts == ["oauth", "access_token"]:
             return self._access_token(request)
         if request.bearer not in self.tokens:
-            return meta_error(190, "Error validating access token: Session has expired",
-                              subcode=463)
+            return meta_error(
+                190, "Error validating access token: Session has expired", subcode=463
+            )
         if parts == ["me"]:
             return Response(200, {"id": self.user_id, "name": "Fake Marketer"})
         if parts == ["me", "permissions"]:
-            return Response(200, {"data": [
-                {"permission": p, "status": "granted"}
-                for p in ("instagram_basic", "instagram_content_publish", "pages_show_list")
-            ]})
+            return Response(
+                200,
+                {
+                    "data": [
+                        {"permission": p, "status": "granted"}
+                        for p in ("instagram_basic", "instagram_content_publish", "pages_show_list")
+                    ]
+                },
+            )
         if parts == ["me", "accounts"]:
             return self._accounts(request)
         if len(parts) == 2 and parts[1] == "media" and request.method == "POST":
@@ -137,8 +166,17 @@ class FakeInstagram(FakeServer):
             return self._publish(parts[0], request)
         if len(parts) == 2 and parts[1] == "content_publishing_limit":
             used = sum(1 for m in self.media.values() if m.ig_user == parts[0])
-            return Response(200, {"data": [{"quota_usage": used, "config": {
-                "quota_total": self.quota_total, "quota_duration": 86400}}]})
+            return Response(
+                200,
+                {
+                    "data": [
+                        {
+                            "quota_usage": used,
+                            "config": {"quota_total": self.quota_total, "quota_duration": 86400},
+                        }
+                    ]
+                },
+            )
         if len(parts) == 1:
             return self._node(parts[0])
         return meta_error(100, f"Unknown path components: {path}")
@@ -153,7 +191,8 @@ class FakeInstagram(FakeServer):
 
     def _access_token(self, request: Request) -> Response:
         if (request.param("client_id"), request.param("client_secret")) != (
-            self.client_id, self.client_secret
+            self.client_id,
+            self.client_secret,
         ):
             return meta_error(101, "Error validating client secret.")
         if request.param("grant_type") == "fb_exchange_token":
@@ -161,8 +200,10 @@ class FakeInstagram(FakeServer):
                 return meta_error(190, "Invalid OAuth access token.", subcode=467)
             token = "EAAlong" + secrets.token_urlsafe(24)
             self.tokens.add(token)
-            return Response(200, {"access_token": token, "token_type": "bearer",
-                                  "expires_in": LONG_LIVED_SECONDS})
+            return Response(
+                200,
+                {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_SECONDS},
+            )
         code = request.param("code").removesuffix("#_")
         redirect_uri = self.codes.pop(code, None)
         if redirect_uri is None or redirect_uri != request.param("redirect_uri"):
@@ -175,8 +216,15 @@ class FakeInstagram(FakeServer):
         limit = int(request.query.get("limit", 25))
         after = int(request.query.get("after", 0))
         chunk = self.pages[after : after + limit]
-        data = [{"id": p["id"], "name": p["name"], "access_token": "page-token-" + p["id"],
-                 "instagram_business_account": {"id": p["ig"]["id"]}} for p in chunk]
+        data = [
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "access_token": "page-token-" + p["id"],
+                "instagram_business_account": {"id": p["ig"]["id"]},
+            }
+            for p in chunk
+        ]
         body: dict = {"data": data, "paging": {}}
         if after + limit < len(self.pages):
             body["paging"]["next"] = (
@@ -234,8 +282,10 @@ class FakeInstagram(FakeServer):
 
     def _recent_media(self, ig_id: str) -> Response:
         items = [m for m in self.media.values() if m.ig_user == ig_id][::-1][:25]
-        return Response(200, {"data": [
-            {"id": m.id, "caption": m.caption, "permalink": m.permalink} for m in items]})
+        return Response(
+            200,
+            {"data": [{"id": m.id, "caption": m.caption, "permalink": m.permalink} for m in items]},
+        )
 
     def _node(self, node_id: str) -> Response:
         if node_id in self.containers:
@@ -248,12 +298,28 @@ class FakeInstagram(FakeServer):
             return Response(200, {"status_code": status, "status": status.title(), "id": node_id})
         if node_id in self.media:
             m = self.media[node_id]
-            return Response(200, {"id": m.id, "permalink": m.permalink, "shortcode": m.shortcode,
-                                  "media_type": m.media_type, "media_product_type": m.product_type,
-                                  "caption": m.caption})
+            return Response(
+                200,
+                {
+                    "id": m.id,
+                    "permalink": m.permalink,
+                    "shortcode": m.shortcode,
+                    "media_type": m.media_type,
+                    "media_product_type": m.product_type,
+                    "caption": m.caption,
+                },
+            )
         ig = self._ig_user(node_id)
         if ig:
-            return Response(200, {"id": node_id, "username": ig["username"], "name": ig["name"],
-                                  "profile_picture_url": f"https://cdn.example/{node_id}.jpg"})
-        return meta_error(100, f"Unsupported get request. Object with ID '{node_id}' does not exist",
-                          subcode=33)
+            return Response(
+                200,
+                {
+                    "id": node_id,
+                    "username": ig["username"],
+                    "name": ig["name"],
+                    "profile_picture_url": f"https://cdn.example/{node_id}.jpg",
+                },
+            )
+        return meta_error(
+            100, f"Unsupported get request. Object with ID '{node_id}' does not exist", subcode=33
+        )

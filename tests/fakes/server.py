@@ -100,15 +100,15 @@ class FakeServer:
 
     def calls(self, method: str, path_contains: str) -> list[Request]:
         with self._lock:
-            return [
-                r for r in self.requests if r.method == method and path_contains in r.path
-            ]
+            return [r for r in self.requests if r.method == method and path_contains in r.path]
 
     def _take_fault(self, request: Request) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if fault.times > 0 and fault.path_contains in request.path and (
-                    not fault.method or fault.method == request.method
+                if (
+                    fault.times > 0
+                    and fault.path_contains in request.path
+                    and (not fault.method or fault.method == request.method)
                 ):
                     fault.times -= 1
                     return fault
@@ -130,7 +130,9 @@ class FakeServer:
             path=environ.get("PATH_INFO", "/"),
             query={
                 k: v[-1]
-                for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
+                for k, v in parse_qs(
+                    environ.get("QUERY_STRING", ""), keep_blank_values=True
+                ).items()
             },
             form=form,
             headers={

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         try:
             account = account_create(name=name, owner=user, timezone_name=timezone)
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
         if options["enable_publishing"]:
             account.publishing_enabled = True
             account.save(update_fields=["publishing_enabled"])

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make run`: web server + Celery worker with embedded beat, on the embedded defaults
+# (SQLite and a filesystem broker under var/) unless DATABASE_URL / CELERY_BROKER_URL are set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBUG="${DEBUG:-1}"
+BIN=.venv/bin
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+
+$BIN/python manage.py migrate --noinput
+$BIN/python manage.py setup_periodic_tasks
+$BIN/python manage.py demo_setup
+
+$BIN/celery -A socialdist worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+  --loglevel INFO --concurrency 2 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+
+echo "socialdist: open http://$HOST:$PORT/ and log in with the demo login above."
+$BIN/python manage.py runserver "$HOST:$PORT"
