@@ -3,7 +3,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from publishing.models import Post, PostTarget
@@ -79,6 +79,14 @@ class PostOut(Schema):
         return list(post.targets.all())
 
 
+class PostListFilters(Schema):
+    status: str = ""
+    platform: str = ""
+    bucket: str = ""
+    date_from: datetime | None = Field(None, alias="from")
+    date_to: datetime | None = Field(None, alias="to")
+
+
 class RescheduleIn(Schema):
     scheduled_at: datetime
 
@@ -122,23 +130,9 @@ def create_post(request, payload: PostIn):
 
 @router.get("/posts", response=list[PostOut])
 @paginate(LimitOffsetPagination)
-def list_posts(
-    request,
-    status: str = "",
-    platform: str = "",
-    bucket: str = "",
-    date_from: Query[datetime | None] = Query(None, alias="from"),
-    date_to: Query[datetime | None] = Query(None, alias="to"),
-):
+def list_posts(request, filters: Query[PostListFilters]):
     try:
-        return posts_for_account(
-            account=request.account,
-            status=status,
-            platform=platform,
-            bucket=bucket,
-            date_from=date_from,
-            date_to=date_to,
-        )
+        return posts_for_account(account=request.account, **filters.model_dump())
     except ValueError as exc:
         raise ValidationError({"status": [str(exc)]}) from exc
 
