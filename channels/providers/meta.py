@@ -54,8 +54,8 @@ def classify_meta_error(response: requests.Response) -> PlatformError | None:
         error = response.json().get("error")
     except (ValueError, AttributeError):
         return None
-    if not isinstance(error, dict):
-        return None
+    if not isinstance(error, dict) or response.status_code == 429:
+        return None  # not Meta's envelope (or a plain 429): the generic rules apply
     code = error.get("code")
     subcode = error.get("error_subcode")
     message = error.get("error_user_msg") or error.get("message") or "Unknown Meta error"

@@ -1,0 +1,128 @@
+import io
+import zoneinfo
+from datetime import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from publishing.models import Post, PostTarget
+from tests.factories import MembershipFactory, ProfileFactory, TargetFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def jpeg(width=1080, height=1080, name="photo.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "orange").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def profile(account):
+    return ProfileFactory(connection__account=account, name="Acme IG")
+
+
+def test_compose_schedules_in_the_account_time_zone(
+    owner_client, account, profile, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    account.timezone = "Europe/London"
+    account.save()
+    page = owner_client.get(f"/a/{account.slug}/posts/new/")
+    assert page.status_code == 200
+    assert b"Acme IG" in page.content and b"In Europe/London" in page.content
+
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/new/",
+        {
+            "caption": "Summer menu",
+            "post_type": "feed",
+            "image": jpeg(),
+            "profiles": [profile.pk],
+            "scheduled_at": "2030-07-01T09:30",
+        },
+    )
+    post = Post.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/a/{account.slug}/posts/{post.pk}/"
+    target = PostTarget.objects.get()
+    london = datetime(2030, 7, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    assert (target.status, target.scheduled_at) == ("scheduled", london)
+    media = post.media.get()
+    assert (media.width, media.height, media.mime_type) == (1080, 1080, "image/jpeg")
+    assert media.public_url.startswith("http://testserver/media/posts/")
+    assert (tmp_path / media.file.name).exists()
+
+    detail = owner_client.get(response["Location"])
+    assert detail.status_code == 200
+    assert b"Summer menu" in detail.content and b"Scheduled" in detail.content
+
+
+def test_compose_shows_platform_problems_and_writes_nothing(
+    owner_client, account, profile, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/new/",
+        {
+            "caption": "Too wide",
+            "post_type": "feed",
+            "image": jpeg(3000, 1000),
+            "profiles": [profile.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert b"ratio 3.00" in response.content
+    assert not Post.objects.exists()
+    assert not any(tmp_path.rglob("*.jpg"))
+
+
+def test_compose_rejects_a_non_image(owner_client, account, profile):
+    fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/new/",
+        {"caption": "x", "post_type": "feed", "image": fake, "profiles": [profile.pk]},
+    )
+    assert response.status_code == 200
+    assert b"image" in response.content
+    assert not Post.objects.exists()
+
+
+def test_compose_cannot_target_another_accounts_profile(owner_client, account, profile):
+    foreign = ProfileFactory()
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/new/",
+        {"caption": "x", "post_type": "feed", "image": jpeg(), "profiles": [foreign.pk]},
+    )
+    assert response.status_code == 200
+    assert not Post.objects.exists()
+
+
+def test_pages_are_404_for_outsiders(outsider_client, account, profile):
+    target = TargetFactory(post__account=account, profile=profile)
+    assert outsider_client.get(f"/a/{account.slug}/posts/new/").status_code == 404
+    assert outsider_client.get(f"/a/{account.slug}/posts/{target.post_id}/").status_code == 404
+
+
+def test_a_member_sees_the_post_but_not_through_another_account(client, account, profile):
+    target = TargetFactory(
+        post__account=account,
+        profile=profile,
+        status="published",
+        permalink="https://www.instagram.com/p/abc/",
+    )
+    member = UserFactory()
+    MembershipFactory(user=member, account=account, role="marketer")
+    own = MembershipFactory(user=member, role="admin").account
+    client.force_login(member)
+    page = client.get(f"/a/{account.slug}/posts/{target.post_id}/")
+    assert page.status_code == 200 and b"https://www.instagram.com/p/abc/" in page.content
+    assert client.get(f"/a/{own.slug}/posts/{target.post_id}/").status_code == 404
+
+
+def test_compose_needs_the_publishing_module(owner_client, account):
+    account.publishing_enabled = False
+    account.save()
+    response = owner_client.get(f"/a/{account.slug}/posts/new/", follow=True)
+    assert b"Social publishing is off" in response.content
