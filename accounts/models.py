@@ -71,6 +71,9 @@ class ClientAccount(models.Model):
     # The social publishing module is opt-in; only account admins may switch it on.
     publishing_enabled = models.BooleanField(default=False)
     approval_required = models.BooleanField(default=False)
+    # UTM tags added to links at publish time; campaign = the post's bucket, else this value.
+    utm_enabled = models.BooleanField(default=True)
+    utm_campaign = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

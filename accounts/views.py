@@ -10,7 +10,9 @@ from accounts.selectors import accounts_for_user
 from accounts.services import account_set_publishing
 from channels.providers import PROVIDERS
 from channels.selectors import connections_for_account, profiles_for_account
-from publishing.selectors import posts_for_account
+from publishing.events import webhook_create
+from publishing.models import EventType
+from publishing.selectors import posts_for_account, targets_waiting_manual
 
 
 @login_required
@@ -31,6 +33,7 @@ def account_home(request, account):
             "connections": connections_for_account(account=account),
             "profiles": profiles_for_account(account=account),
             "posts": posts_for_account(account=account)[:25],
+            "manual_count": targets_waiting_manual(account=account).count(),
             "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
             "is_admin": request.role == Role.ADMIN,
         },
@@ -44,10 +47,44 @@ def account_settings(request, account):
     if request.method == "POST":
         if not is_admin:
             return HttpResponseForbidden("Only account admins can change these settings.")
+        if request.POST.get("action") == "add_webhook":
+            return _add_webhook(request, account)
+        if request.POST.get("action") == "utm":
+            account.utm_enabled = request.POST.get("utm_enabled") == "on"
+            account.utm_campaign = request.POST.get("utm_campaign", "").strip()[:100]
+            account.save(update_fields=["utm_enabled", "utm_campaign"])
+            messages.success(request, "Link tracking saved.")
+            return redirect("accounts:settings", account.slug)
         enabled = request.POST.get("publishing_enabled") == "on"
         account_set_publishing(account=account, user=request.user, enabled=enabled)
         messages.success(
             request, f"Social publishing is {'on' if enabled else 'off'} for {account.name}."
         )
         return redirect("accounts:settings", account.slug)
-    return render(request, "accounts/settings.html", {"account": account, "is_admin": is_admin})
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "account": account,
+            "is_admin": is_admin,
+            "webhooks": account.webhooks.all(),
+            "event_types": EventType.values,
+        },
+    )
+
+
+def _add_webhook(request, account):
+    try:
+        endpoint = webhook_create(
+            account=account,
+            url=request.POST.get("url", "").strip(),
+            events=request.POST.getlist("events"),
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Webhook added. Its signing secret, shown only now: {endpoint.secret}",
+        )
+    return redirect("accounts:settings", account.slug)

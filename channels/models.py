@@ -71,6 +71,12 @@ class Profile(models.Model):
     name = models.CharField(max_length=200)
     username = models.CharField(max_length=200, blank=True)
     picture_url = models.URLField(max_length=1000, blank=True)
+    # New targets on this profile take this mode: publish via the API, or post by hand.
+    posting_mode = models.CharField(
+        max_length=10,
+        choices=[("automatic", "Publish automatically"), ("manual", "Post by hand")],
+        default="automatic",
+    )
     # Platform-specific ids needed later (e.g. the Facebook Page id behind an IG account).
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from publishing.models import AuditEntry, Post, PostMedia, PostTarget, PublishAttempt
+from publishing.models import (
+    AuditEntry,
+    Post,
+    PostMedia,
+    PostTarget,
+    PublishAttempt,
+    PublishEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class PostMediaInline(admin.TabularInline):
@@ -75,3 +84,41 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["to_status"]
     search_fields = ["actor_label", "reason"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+
+@admin.register(PublishEvent)
+class PublishEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "event", "account", "target"]
+    list_filter = ["event", "account"]
+    search_fields = ["account__name"]
+    readonly_fields = ["account", "event", "target", "payload", "created_at"]
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    fields = ["event", "status", "attempts", "last_status_code", "last_error", "next_attempt_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    # The signing secret is shown once in the app when created, never here.
+    list_display = ["url", "account", "is_active", "created_at"]
+    list_filter = ["is_active", "account"]
+    search_fields = ["url", "account__name"]
+    fields = ["account", "url", "events", "is_active", "created_at"]
+    readonly_fields = ["account", "created_at"]
+    inlines = [WebhookDeliveryInline]
+
+    def has_add_permission(self, request):
+        return False  # created from the account settings page, which shows the secret once
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "endpoint", "event", "status", "attempts", "last_status_code"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

@@ -13,6 +13,7 @@ from publishing.services import (
     MediaInput,
     post_create,
     target_cancel,
+    target_mark_posted,
     target_reschedule,
     target_retry,
 )
@@ -35,6 +36,7 @@ class PostIn(Schema):
     title: str = ""
     scheduled_at: datetime | None = None
     submit: bool = True
+    posting_mode: Literal["automatic", "manual", ""] = ""
 
 
 class MediaOut(Schema):
@@ -47,6 +49,7 @@ class TargetOut(Schema):
     profile_id: int
     platform: str
     status: str
+    posting_mode: str
     scheduled_at: datetime | None
     attempts: int
     next_attempt_at: datetime | None
@@ -87,6 +90,10 @@ class PostListFilters(Schema):
     date_to: datetime | None = Field(None, alias="to")
 
 
+class MarkPostedIn(Schema):
+    permalink: str = ""
+
+
 class RescheduleIn(Schema):
     scheduled_at: datetime
 
@@ -124,6 +131,7 @@ def create_post(request, payload: PostIn):
         title=payload.title,
         scheduled_at=payload.scheduled_at,
         submit=payload.submit,
+        posting_mode=payload.posting_mode,
     )
     return Status(201, _post_or_404(request, post.pk))
 
@@ -158,4 +166,14 @@ def reschedule_target(request, target_id: int, payload: RescheduleIn):
         target=_target_or_404(request, target_id),
         actor=_actor(request),
         scheduled_at=payload.scheduled_at,
+    )
+
+
+@router.post("/targets/{target_id}/mark-posted", response=TargetOut)
+def mark_posted(request, target_id: int, payload: MarkPostedIn):
+    """A `manual` target was posted by hand; optionally give its permalink."""
+    return target_mark_posted(
+        target=_target_or_404(request, target_id),
+        actor=_actor(request),
+        permalink=payload.permalink,
     )

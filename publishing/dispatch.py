@@ -20,9 +20,21 @@ from django.utils import timezone
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.models import ConnectionStatus
 from channels.providers import get_provider
-from channels.providers.base import NotReady, PublishRequest
+from channels.providers.base import Content, NotReady, PublishRequest
 from channels.services import connection_disconnect
-from publishing.models import AuditEntry, PostStatus, PostTarget, PublishAttempt, TargetStatus
+from publishing import utm
+from publishing.events import event_emit, target_event
+from publishing.models import (
+    AuditEntry,
+    EventType,
+    Heartbeat,
+    PostingMode,
+    PostStatus,
+    PostTarget,
+    PublishAttempt,
+    TargetStatus,
+)
+from publishing.notifications import manual_target_notify
 from publishing.services import Actor, audit_entry, post_content, target_transition
 
 logger = logging.getLogger("socialdist.dispatch")
@@ -40,6 +52,8 @@ class DispatchResult:
     retrying: int = 0
     failed: int = 0
     held: int = 0
+    manual: int = 0
+    reconciled: int = 0
 
 
 def due_targets(now=None):
@@ -80,7 +94,7 @@ def targets_claim_due(*, limit: int | None = None) -> list[int]:
 
 def dispatch_due(*, limit: int | None = None) -> DispatchResult:
     """What `process_due` runs: claim what is due and publish it in this process."""
-    result = DispatchResult()
+    result = DispatchResult(reconciled=dispatcher_tick())
     for target_id in targets_claim_due(limit=limit):
         result.claimed += 1
         outcome = target_publish(target_id=target_id)
@@ -90,9 +104,17 @@ def dispatch_due(*, limit: int | None = None) -> DispatchResult:
             result.failed += 1
         elif outcome == T.PENDING:
             result.held += 1
+        elif outcome == T.MANUAL:
+            result.manual += 1
         else:
             result.retrying += 1
     return result
+
+
+def dispatcher_tick() -> int:
+    """Every tick: record the heartbeat, then settle targets whose worker was lost."""
+    Heartbeat.objects.update_or_create(name="dispatcher", defaults={"last_seen": timezone.now()})
+    return targets_reconcile_stuck()
 
 
 def _load(target_id: int) -> PostTarget:
@@ -114,7 +136,14 @@ def target_publish(*, target_id: int) -> str:
         _hold(target, code="disconnected", message="The channel is disconnected; reconnect it.")
         return T.PENDING
 
-    content = post_content(target.post)
+    if target.posting_mode == PostingMode.MANUAL:
+        target_transition(
+            target=target, to=T.MANUAL, actor=DISPATCHER, reason="due: waiting to be posted by hand"
+        )
+        manual_target_notify(target=target)
+        return T.MANUAL
+
+    content = publish_content(target)
     provider = get_provider(target.profile.platform)
     problems = provider.validate(content)
     if problems:
@@ -122,18 +151,7 @@ def target_publish(*, target_id: int) -> str:
         _record(target, started=timezone.now(), ms=0, outcome="invalid", code=problems[0].code)
         return T.FAILED
 
-    def checkpoint(values: dict) -> None:
-        target.platform_state = {**target.platform_state, **values}
-        PostTarget.objects.filter(pk=target.pk).update(platform_state=target.platform_state)
-
-    request = PublishRequest(
-        target_id=target.pk,
-        content=content,
-        profile_external_id=target.profile.external_id,
-        access_token=connection.access_token,
-        state=dict(target.platform_state),
-        checkpoint=checkpoint,
-    )
+    request = _publish_request(target, content)
     started, clock = timezone.now(), time.monotonic()
     try:
         published = provider.publish(request)
@@ -160,11 +178,47 @@ def target_publish(*, target_id: int) -> str:
         return _settle_error(target, exc)
 
     _record(target, started=started, ms=_ms(clock), outcome="published")
+    _succeed(target, published, attempts=target.attempts + 1)
+    return T.PUBLISHED
+
+
+def publish_content(target: PostTarget) -> Content:
+    """The post as this target sends it: UTM tags on every link when the account wants them."""
+    content = post_content(target.post)
+    account = target.post.account
+    if account.utm_enabled:
+        params = utm.utm_params(
+            platform=target.profile.platform,
+            campaign=target.post.bucket or account.utm_campaign or account.slug,
+            target_id=target.pk,
+        )
+        content.caption = utm.tag_text(content.caption, params)
+        content.link = utm.tag_url(content.link, params) if content.link else ""
+    return content
+
+
+def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
+    def checkpoint(values: dict) -> None:
+        target.platform_state = {**target.platform_state, **values}
+        PostTarget.objects.filter(pk=target.pk).update(platform_state=target.platform_state)
+
+    return PublishRequest(
+        target_id=target.pk,
+        content=content,
+        profile_external_id=target.profile.external_id,
+        access_token=target.profile.connection.access_token,
+        state=dict(target.platform_state),
+        checkpoint=checkpoint,
+    )
+
+
+def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") -> None:
     target_transition(
         target=target,
         to=T.PUBLISHED,
         actor=DISPATCHER,
-        attempts=target.attempts + 1,
+        reason=reason,
+        attempts=attempts,
         platform_post_id=published.platform_post_id,
         permalink=published.permalink,
         published_at=timezone.now(),
@@ -172,7 +226,59 @@ def target_publish(*, target_id: int) -> str:
         error_code="",
         error_message="",
     )
-    return T.PUBLISHED
+    target_event(target=target, event=EventType.TARGET_PUBLISHED)
+
+
+def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:
+    """Targets left in `publishing` past the lease (a worker died): ask the platform, never re-post.
+
+    Posted → published; certainly not posted → scheduled again; cannot tell → failed `unconfirmed`.
+    """
+    lease = lease or timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+    now = timezone.now()
+    stuck = PostTarget.objects.filter(status=T.PUBLISHING, claimed_at__lt=now - lease)
+    settled = 0
+    for target_id, claimed_at in list(stuck.values_list("pk", "claimed_at")[:100]):
+        # Renew the lease first so two dispatchers never reconcile the same target.
+        if not PostTarget.objects.filter(
+            pk=target_id, status=T.PUBLISHING, claimed_at=claimed_at
+        ).update(claimed_at=now):
+            continue
+        _reconcile(_load(target_id))
+        settled += 1
+    return settled
+
+
+def _reconcile(target: PostTarget) -> None:
+    provider = get_provider(target.profile.platform)
+    request = _publish_request(target, publish_content(target))
+    try:
+        published = provider.reconcile(request)
+    except PlatformError as exc:
+        code = exc.code if exc.code.startswith("container_") else "unconfirmed"
+        message = (
+            exc.message
+            if code != "unconfirmed"
+            else f"The worker stopped mid-publish and {provider.name} could not confirm the post "
+            f"({exc.code}: {exc.message}). Check the profile before retrying."
+        )
+        _fail(target, code=code, message=message)
+        return
+    if published is not None:
+        _succeed(
+            target,
+            published,
+            attempts=target.attempts + 1,
+            reason="worker lost; the platform confirmed the post",
+        )
+        return
+    target_transition(
+        target=target,
+        to=T.SCHEDULED,
+        actor=DISPATCHER,
+        reason="worker lost before publishing; the platform has no post, so it is safe to retry",
+        next_attempt_at=timezone.now(),
+    )
 
 
 def _settle_error(target: PostTarget, exc: PlatformError) -> str:
@@ -190,9 +296,19 @@ def _settle_error(target: PostTarget, exc: PlatformError) -> str:
         )
         return T.SCHEDULED
     if exc.kind == AUTH:
-        connection_disconnect(
-            connection=target.profile.connection, reason=f"{exc.code}: {exc.message}"
-        )
+        connection = target.profile.connection
+        if connection.status == ConnectionStatus.ACTIVE:
+            connection_disconnect(connection=connection, reason=f"{exc.code}: {exc.message}")
+            event_emit(
+                account=connection.account,
+                event=EventType.CONNECTION_DISCONNECTED,
+                payload={
+                    "connection_id": connection.pk,
+                    "platform": connection.platform,
+                    "reason": connection.disconnected_reason,
+                    "profile_ids": list(connection.profiles.values_list("pk", flat=True)),
+                },
+            )
         _hold(target, code=exc.code, message=exc.message)
         return T.PENDING
     if exc.kind == TRANSIENT:
@@ -228,6 +344,8 @@ def _fail(target: PostTarget, *, code: str, message: str, attempts: int | None =
         error_code=code[:100],
         error_message=message[:2000],
     )
+    event = EventType.TARGET_UNCONFIRMED if code == "unconfirmed" else EventType.TARGET_FAILED
+    target_event(target=target, event=event)
 
 
 def _hold(target: PostTarget, *, code: str, message: str) -> None:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import ClientAccount
+from channels.fields import EncryptedTextField
 from channels.models import Profile
 
 
@@ -183,3 +184,87 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EventType(models.TextChoices):
+    TARGET_PUBLISHED = "target.published"
+    TARGET_FAILED = "target.failed"
+    TARGET_UNCONFIRMED = "target.unconfirmed"
+    CONNECTION_DISCONNECTED = "connection.disconnected"
+
+
+class PublishEvent(models.Model):
+    """A structured record of one publishing outcome; webhooks deliver these."""
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="events")
+    event = models.CharField(max_length=40, choices=EventType.choices, db_index=True)
+    target = models.ForeignKey(
+        PostTarget, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class WebhookEndpoint(models.Model):
+    """An account's receiver of signed event notifications."""
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=1000)
+    secret = EncryptedTextField()
+    events = models.JSONField(default=list, help_text="Event names; empty = every event.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event: str) -> bool:
+        return self.is_active and (not self.events or event in self.events)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint, retried with backoff; the delivery log."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(PublishEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event.event} → {self.endpoint.url} ({self.status})"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (the dispatcher), for the health endpoint and the admin."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"

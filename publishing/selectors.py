@@ -1,9 +1,12 @@
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import ClientAccount
-from publishing.models import Post, PostStatus, PostTarget, TargetStatus
+from publishing.models import Heartbeat, Post, PostStatus, PostTarget, TargetStatus
 
 
 def posts_for_account(
@@ -56,4 +59,58 @@ def target_for_account(*, account: ClientAccount, target_id: int) -> PostTarget 
         PostTarget.objects.select_related("post__account", "profile")
         .filter(post__account=account, pk=target_id)
         .first()
+    )
+
+
+def targets_waiting_manual(*, account: ClientAccount) -> QuerySet[PostTarget]:
+    return (
+        PostTarget.objects.filter(post__account=account, status=TargetStatus.MANUAL)
+        .select_related("post", "profile")
+        .prefetch_related("post__media")
+        .order_by("scheduled_at", "pk")
+    )
+
+
+@dataclass
+class SchedulerHealth:
+    healthy: bool
+    heartbeat_at: datetime | None
+    heartbeat_age_s: int | None
+    overdue_count: int
+    oldest_overdue_s: int | None
+    problems: list[str]
+
+
+def scheduler_health() -> SchedulerHealth:
+    """Is the dispatcher running, and is it keeping up with what is due?"""
+    now = timezone.now()
+    max_lag = settings.HEALTH_MAX_LAG_SECONDS
+    beat = Heartbeat.objects.filter(name="dispatcher").values_list("last_seen", flat=True).first()
+    beat_age = int((now - beat).total_seconds()) if beat else None
+    overdue = PostTarget.objects.filter(
+        Q(next_attempt_at__isnull=True, scheduled_at__lte=now - timedelta(seconds=max_lag))
+        | Q(next_attempt_at__lte=now - timedelta(seconds=max_lag)),
+        status=TargetStatus.SCHEDULED,
+        post__status=PostStatus.APPROVED,
+    )
+    stats = overdue.aggregate(
+        count=Count("pk"), oldest_scheduled=Min("scheduled_at"), oldest_retry=Min("next_attempt_at")
+    )
+    oldest = min(filter(None, [stats["oldest_scheduled"], stats["oldest_retry"]]), default=None)
+    problems = []
+    if beat is None:
+        problems.append("The dispatcher has never run: is the Celery worker with beat running?")
+    elif beat_age > max_lag:
+        problems.append(f"The dispatcher last ran {beat_age // 60} min ago.")
+    if stats["count"]:
+        problems.append(
+            f"{stats['count']} due post(s) are waiting longer than {max_lag // 60} min."
+        )
+    return SchedulerHealth(
+        healthy=not problems,
+        heartbeat_at=beat,
+        heartbeat_age_s=beat_age,
+        overdue_count=stats["count"],
+        oldest_overdue_s=int((now - oldest).total_seconds()) if oldest else None,
+        problems=problems,
     )

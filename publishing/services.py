@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
@@ -17,6 +18,7 @@ from publishing.models import (
     AuditEntry,
     MediaKind,
     Post,
+    PostingMode,
     PostMedia,
     PostStatus,
     PostTarget,
@@ -186,6 +188,7 @@ def post_create(
     title: str = "",
     scheduled_at: datetime | None = None,
     submit: bool = True,
+    posting_mode: str = "",
 ) -> Post:
     """Create a post and one target per profile; submitting it also approves or queues it.
 
@@ -212,6 +215,8 @@ def post_create(
             raise ValidationError({"media": ["Each media item needs a url or an uploaded file."]})
     if scheduled_at is not None and timezone.is_naive(scheduled_at):
         raise ValidationError({"scheduled_at": ["Give a time zone offset, e.g. +00:00."]})
+    if posting_mode and posting_mode not in PostingMode.values:
+        raise ValidationError({"posting_mode": ["Use automatic or manual."]})
 
     post = Post(
         account=account,
@@ -243,7 +248,13 @@ def post_create(
             row.file.save(item.upload.name, item.upload, save=False)
     PostMedia.objects.bulk_create(rows)
     PostTarget.objects.bulk_create(
-        [PostTarget(post=post, profile=p, scheduled_at=scheduled_at) for p in profiles]
+        PostTarget(
+            post=post,
+            profile=p,
+            scheduled_at=scheduled_at,
+            posting_mode=posting_mode or p.posting_mode,
+        )
+        for p in profiles
     )
     audit_entry(post_id=post.pk, target_id=None, frm="", to=PostStatus.DRAFT, actor=actor).save()
     if submit:
@@ -313,5 +324,27 @@ def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetim
         scheduled_at=scheduled_at,
         next_attempt_at=None,
         attempts=0 if target.status == T.FAILED else target.attempts,
+    )
+    return target
+
+
+def target_mark_posted(*, target: PostTarget, actor: Actor, permalink: str = "") -> PostTarget:
+    """A person posted a `manual` target by hand: record it as published."""
+    if target.status != T.MANUAL:
+        raise InvalidTransition(
+            f"Only targets waiting to be posted by hand can be marked; this one is {target.status}."
+        )
+    permalink = permalink.strip()
+    if permalink:
+        URLValidator(schemes=["https"])(permalink)
+    target_transition(
+        target=target,
+        to=T.PUBLISHED,
+        actor=actor,
+        reason="posted by hand",
+        permalink=permalink,
+        published_at=timezone.now(),
+        error_code="",
+        error_message="",
     )
     return target

@@ -1,11 +1,13 @@
 from celery import shared_task
 
-from publishing.dispatch import target_publish, targets_claim_due
+from publishing.dispatch import dispatcher_tick, target_publish, targets_claim_due
+from publishing.events import deliveries_send_due, delivery_send
 
 
 @shared_task(name="publishing.process_due", ignore_result=True)
 def process_due() -> int:
     """Every minute: claim what is due and hand each target to a worker of its own."""
+    dispatcher_tick()
     claimed = targets_claim_due()
     for target_id in claimed:
         publish_target.delay(target_id)
@@ -15,3 +17,14 @@ def process_due() -> int:
 @shared_task(name="publishing.publish_target", ignore_result=True)
 def publish_target(target_id: int) -> str:
     return target_publish(target_id=target_id)
+
+
+@shared_task(name="publishing.deliver_webhook", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    return delivery_send(delivery_id=delivery_id)
+
+
+@shared_task(name="publishing.deliver_webhooks", ignore_result=True)
+def deliver_webhooks() -> int:
+    """Every minute: retries whose time has come, and any delivery whose enqueue was lost."""
+    return deliveries_send_due()

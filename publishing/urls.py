@@ -6,4 +6,10 @@ app_name = "publishing"
 urlpatterns = [
     path("a/<slug:slug>/posts/new/", views.post_new, name="new"),
     path("a/<slug:slug>/posts/<int:post_id>/", views.post_detail, name="detail"),
+    path("a/<slug:slug>/manual/", views.manual_queue, name="manual"),
+    path(
+        "a/<slug:slug>/targets/<int:target_id>/mark-posted/",
+        views.target_mark_posted_view,
+        name="mark_posted",
+    ),
 ]

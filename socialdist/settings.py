@@ -198,6 +198,10 @@ CELERY_TIMEZONE = "UTC"
 
 # Dispatcher: how many due targets one tick claims.
 DISPATCH_BATCH_SIZE = env.int("DISPATCH_BATCH_SIZE", default=500)
+# A target in `publishing` longer than this lost its worker: reconcile it with the platform.
+PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=600)
+# The dispatcher is unhealthy when its heartbeat or the oldest due target is older than this.
+HEALTH_MAX_LAG_SECONDS = env.int("HEALTH_MAX_LAG_SECONDS", default=300)
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

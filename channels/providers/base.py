@@ -125,3 +125,13 @@ class Provider(ABC):
 
     @abstractmethod
     def publish(self, request: PublishRequest) -> Published: ...
+
+    def reconcile(self, request: PublishRequest) -> Published | None:
+        """After a worker died mid-publish: the post if it exists, None if it certainly does not.
+
+        Raise PlatformError when the platform cannot tell; the target then fails as `unconfirmed`
+        for a person to check. The default knows nothing, so it raises.
+        """
+        raise PlatformError(
+            "permanent", "unconfirmed", f"{self.name} cannot tell whether the post went out."
+        )

@@ -5,7 +5,7 @@ intermediate id is checkpointed before the next call, and a container's own stat
 was already published, so a crash or a lost response never leads to a second post.
 """
 
-from channels.http import PERMANENT, PlatformError
+from channels.http import PERMANENT, RATE_LIMITED, PlatformError
 from channels.limits import validate_content
 from channels.providers.base import (
     Content,
@@ -27,6 +27,7 @@ from channels.providers.meta import (
 
 # Meta: poll about once a minute; images are usually ready at once, video takes longer.
 POLL_SECONDS = 60
+QUOTA_WAIT_SECONDS = 24 * 3600  # the quota is a rolling 24 h window
 MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
 
 
@@ -85,10 +86,14 @@ class InstagramProvider(MetaOAuthMixin, Provider):
             return self._published(state["media_id"], token)
 
         if request.content.post_type == "carousel":
+            if not state.get("children") and not state.get("container_id"):
+                self._check_quota(request)
             children = self._carousel_children(request)
             self._require_finished(children, token)
         container = state.get("container_id")
         if not container:
+            if not state.get("children"):
+                self._check_quota(request)
             container = self._create_container(request, state.get("children", []))
             request.checkpoint({"container_id": container})
 
@@ -112,6 +117,38 @@ class InstagramProvider(MetaOAuthMixin, Provider):
             raise missing_field("media id")
         request.checkpoint({"media_id": media_id})
         return self._published(media_id, token)
+
+    def reconcile(self, request: PublishRequest) -> Published | None:
+        state, token = request.state, request.access_token
+        if state.get("media_id"):
+            return self._published(state["media_id"], token)
+        container = state.get("container_id")
+        if not container:
+            return None  # nothing was published; an orphan container simply expires
+        if self._container_status(container, token) == "PUBLISHED":
+            media_id = self._find_published_media(request)
+            request.checkpoint({"media_id": media_id})
+            return self._published(media_id, token)
+        return None  # FINISHED or IN_PROGRESS: media_publish never went through
+
+    def _check_quota(self, request: PublishRequest) -> None:
+        """Read content_publishing_limit first: a spent budget waits a day instead of failing."""
+        data = self.http.get(
+            f"{GRAPH}/{request.profile_external_id}/content_publishing_limit",
+            params={"fields": "quota_usage,config"},
+            headers=bearer(request.access_token),
+        )
+        entry = (data.get("data") or [{}])[0]
+        used = entry.get("quota_usage") or 0
+        total = (entry.get("config") or {}).get("quota_total")
+        if total and used >= total:
+            raise PlatformError(
+                RATE_LIMITED,
+                "publishing_limit",
+                f"Instagram's publishing limit for this account is spent ({used}/{total} in 24 h); "
+                "trying again tomorrow.",
+                retry_after=QUOTA_WAIT_SECONDS,
+            )
 
     def _create_container(self, request: PublishRequest, children: list[str]) -> str:
         content = request.content

@@ -62,8 +62,10 @@ def classify_meta_error(response: requests.Response) -> PlatformError | None:
     code_text = f"{code}/{subcode}" if subcode else str(code)
     status = response.status_code
 
-    if subcode == QUOTA_SUBCODE:
-        return PlatformError(RATE_LIMITED, code_text, message, retry_after=None, http_status=status)
+    if subcode == QUOTA_SUBCODE:  # the daily publishing limit: a rolling 24 h window
+        return PlatformError(
+            RATE_LIMITED, code_text, message, retry_after=24 * 3600, http_status=status
+        )
     if code in AUTH_CODES or (error.get("type") == "OAuthException" and code is None):
         return PlatformError(AUTH, code_text, message, http_status=status)
     if code in RATE_CODES:

@@ -73,7 +73,7 @@ def test_requests_are_logged_without_tokens(caplog):
             {},
             "rate_limited",
             "9/2207042",
-            None,
+            86400,
         ),
         (
             400,

@@ -6,6 +6,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 # Every periodic task of socialdist: name -> (task, every N seconds). Idempotent to re-run.
 PERIODIC_TASKS = {
     "Publish due posts": ("publishing.process_due", 60),
+    "Deliver webhooks": ("publishing.deliver_webhooks", 60),
 }
 
 
