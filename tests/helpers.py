@@ -19,3 +19,31 @@ def connect_instagram(*, fake, account, client: Client | None = None, user=None)
     callback = urlparse(dialog.headers["Location"])
     query = {k: v[0] for k, v in parse_qs(callback.query).items()}
     return (client or Client()).get(callback.path, query)
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for worker processes started by a test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def worker_env(fake, **extra: str) -> dict[str, str]:
+    """Environment for a real worker process pointed at the test database and a fake server."""
+    import os
+
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "SOCIALDIST_URL_REWRITES": fake.rewrites,
+        "INSTAGRAM_CLIENT_ID": fake.client_id,
+        "INSTAGRAM_CLIENT_SECRET": fake.client_secret,
+        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
+        **extra,
+    }

@@ -66,6 +66,7 @@ class FakeServer:
         self.faults: list[Fault] = []
         self.latency = 0.0
         self.requests: list[Request] = []
+        self.in_flight = 0  # requests being answered right now
         self._httpd = None
         self._thread = None
 
@@ -144,6 +145,14 @@ class FakeServer:
         )
         with self._lock:
             self.requests.append(request)
+            self.in_flight += 1
+        try:
+            return self._answer(request, start_response)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, request: Request, start_response):
         if self.latency:
             time.sleep(self.latency)
         fault = self._take_fault(request)

@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from publishing.models import PostTarget
 from publishing.tasks import process_due
 from socialdist.celery import app
 from tests.factories import MediaFactory, TargetFactory
+from tests.helpers import worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _redis_or_skip() -> str:
+def redis_or_skip() -> str:
     url = settings.CELERY_BROKER_URL
     required = os.environ.get("REQUIRE_REDIS") == "1"
     if not url.startswith("redis://"):
@@ -36,16 +36,8 @@ def _redis_or_skip() -> str:
     return url
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_real_worker_publishes_due_post(fake_instagram):
-    broker = _redis_or_skip()
+    broker = redis_or_skip()
     app.control.purge()
     fake_instagram.tokens.add("worker-token")
     target = TargetFactory(
@@ -55,15 +47,7 @@ def test_real_worker_publishes_due_post(fake_instagram):
     )
     MediaFactory(post=target.post)
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "SOCIALDIST_URL_REWRITES": fake_instagram.rewrites,
-        "INSTAGRAM_CLIENT_ID": fake_instagram.client_id,
-        "INSTAGRAM_CLIENT_SECRET": fake_instagram.client_secret,
-        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
-    }
+    env = worker_env(fake_instagram, CELERY_BROKER_URL=broker)
     worker = subprocess.Popen(
         [
             sys.executable,
