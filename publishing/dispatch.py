@@ -198,8 +198,11 @@ def publish_content(target: PostTarget) -> Content:
 
 
 def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
+    state = dict(target.platform_state)
+
     def checkpoint(values: dict) -> None:
-        target.platform_state = {**target.platform_state, **values}
+        state.update(values)  # the provider sees its own progress at once
+        target.platform_state = dict(state)
         PostTarget.objects.filter(pk=target.pk).update(platform_state=target.platform_state)
 
     return PublishRequest(
@@ -207,7 +210,7 @@ def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
         content=content,
         profile_external_id=target.profile.external_id,
         access_token=target.profile.connection.access_token,
-        state=dict(target.platform_state),
+        state=state,
         checkpoint=checkpoint,
     )
 

@@ -85,16 +85,15 @@ class InstagramProvider(MetaOAuthMixin, Provider):
         if state.get("media_id"):
             return self._published(state["media_id"], token)
 
+        if not state.get("children") and not state.get("container_id"):
+            self._check_quota(request)  # before anything is uploaded
+        children: list[str] = []
         if request.content.post_type == "carousel":
-            if not state.get("children") and not state.get("container_id"):
-                self._check_quota(request)
             children = self._carousel_children(request)
             self._require_finished(children, token)
         container = state.get("container_id")
         if not container:
-            if not state.get("children"):
-                self._check_quota(request)
-            container = self._create_container(request, state.get("children", []))
+            container = self._create_container(request, children)
             request.checkpoint({"container_id": container})
 
         status = self._container_status(container, token)
@@ -141,7 +140,7 @@ class InstagramProvider(MetaOAuthMixin, Provider):
         entry = (data.get("data") or [{}])[0]
         used = entry.get("quota_usage") or 0
         total = (entry.get("config") or {}).get("quota_total")
-        if total and used >= total:
+        if total is not None and used >= total:
             raise PlatformError(
                 RATE_LIMITED,
                 "publishing_limit",
