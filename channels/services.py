@@ -9,6 +9,7 @@ from accounts.models import ClientAccount, User
 from channels.http import PlatformError, rewrite_url
 from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Profile
 from channels.providers import get_provider
+from channels.signals import connection_activated
 
 STATE_TTL = timedelta(minutes=10)
 
@@ -114,6 +115,9 @@ def oauth_complete(
             )[0]
             for info in found
         ]
+        transaction.on_commit(
+            lambda: connection_activated.send(sender=ChannelConnection, connection=connection)
+        )
     return connection, profiles
 
 

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class PublishingConfig(AppConfig):
     name = "publishing"
+
+    def ready(self) -> None:
+        from publishing import receivers  # noqa: F401  (connects signal receivers)

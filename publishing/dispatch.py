@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -68,27 +69,31 @@ def due_targets(now=None):
 def targets_claim_due(*, limit: int | None = None) -> list[int]:
     """Claim up to `limit` due targets for this worker; no target is ever claimed twice.
 
-    One conditional UPDATE stamps a fresh claim token on rows still `scheduled`; whatever another
-    dispatcher took first no longer matches. Works the same on PostgreSQL and SQLite.
+    One conditional UPDATE stamps a fresh claim token on rows still `scheduled`, so whatever another
+    dispatcher took first no longer matches. On PostgreSQL the candidates are also read with
+    FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint batches instead of racing for
+    the same rows.
     """
     now = timezone.now()
     limit = limit or settings.DISPATCH_BATCH_SIZE
-    candidates = list(
-        due_targets(now).order_by("scheduled_at", "pk").values_list("pk", flat=True)[:limit]
-    )
-    if not candidates:
-        return []
     token = uuid.uuid4().hex
-    PostTarget.objects.filter(pk__in=candidates, status=T.SCHEDULED).update(
-        status=T.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
-    )
-    claimed = list(PostTarget.objects.filter(claim_token=token).values_list("pk", "post_id"))
-    AuditEntry.objects.bulk_create(
-        audit_entry(
-            post_id=post_id, target_id=pk, frm=T.SCHEDULED, to=T.PUBLISHING, actor=DISPATCHER
+    with transaction.atomic():
+        due = due_targets(now).order_by("scheduled_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        candidates = list(due.values_list("pk", flat=True)[:limit])
+        if not candidates:
+            return []
+        PostTarget.objects.filter(pk__in=candidates, status=T.SCHEDULED).update(
+            status=T.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
         )
-        for pk, post_id in claimed
-    )
+        claimed = list(PostTarget.objects.filter(claim_token=token).values_list("pk", "post_id"))
+        AuditEntry.objects.bulk_create(
+            audit_entry(
+                post_id=post_id, target_id=pk, frm=T.SCHEDULED, to=T.PUBLISHING, actor=DISPATCHER
+            )
+            for pk, post_id in claimed
+        )
     return [pk for pk, _ in claimed]
 
 

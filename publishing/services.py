@@ -348,3 +348,25 @@ def target_mark_posted(*, target: PostTarget, actor: Actor, permalink: str = "")
         error_message="",
     )
     return target
+
+
+def targets_release_held(*, connection, actor: Actor = SYSTEM) -> int:
+    """A channel is back: targets held while it was disconnected are scheduled again."""
+    held = PostTarget.objects.filter(
+        profile__connection=connection, status=T.PENDING, post__status=PostStatus.APPROVED
+    ).exclude(error_code="")
+    released = 0
+    for target in held:
+        if target.scheduled_at is None:  # waits for a slot as before, without the stale error
+            PostTarget.objects.filter(pk=target.pk).update(error_code="", error_message="")
+            continue
+        released += target_transition(
+            target=target,
+            to=T.SCHEDULED,
+            actor=actor,
+            reason="channel reconnected",
+            next_attempt_at=None,
+            error_code="",
+            error_message="",
+        )
+    return released

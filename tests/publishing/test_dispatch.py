@@ -187,3 +187,33 @@ def test_process_due_command_reports_counts(target, fake_instagram):
     out = StringIO()
     call_command("process_due", stdout=out)
     assert out.getvalue().strip() == "claimed 1: published 1, retrying 0, failed 0, held 0"
+
+
+def test_reconnecting_releases_held_targets(
+    target, fake_instagram, owner_client, account, django_capture_on_commit_callbacks
+):
+    from tests.helpers import connect_instagram
+
+    # Put the target and its channel in `account`, then let the token die.
+    target.post.account = account
+    target.post.save()
+    profile = target.profile
+    profile.account = account
+    profile.external_id = "1784140001"
+    profile.save()
+    connection = profile.connection
+    connection.account = account
+    connection.external_user_id = fake_instagram.user_id
+    connection.save()
+    fake_instagram.expire_tokens()
+    dispatch_due()
+    assert reload(target).status == "pending"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_instagram(fake=fake_instagram, account=account, client=owner_client)
+    t = reload(target)
+    assert (t.status, t.error_code) == ("scheduled", "")
+    assert ChannelConnection.objects.get(pk=connection.pk).status == "active"
+    dispatch_due()
+    assert reload(target).status == "published"
+    assert fake_instagram.published_count() == 1
