@@ -26,11 +26,12 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} Nothing was changed.") from exc
         self.stdout.write(f"rotated {total} rows")
 
-    def _rotate(self, model, columns: list[str]) -> int:
+    def _rotate(self, model, columns: list[str], chunk: int = 500) -> int:
         # Reading decrypts with any configured key; writing encrypts with the primary key.
-        count = 0
-        rows = model._base_manager.values_list("pk", *columns).order_by("pk")
-        for pk, *values in rows.iterator(chunk_size=500):
-            model._base_manager.filter(pk=pk).update(**dict(zip(columns, values, strict=True)))
-            count += 1
-        return count
+        manager = model._base_manager
+        pks = list(manager.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(pks), chunk):
+            rows = manager.filter(pk__in=pks[start : start + chunk]).values_list("pk", *columns)
+            for pk, *values in rows:
+                manager.filter(pk=pk).update(**dict(zip(columns, values, strict=True)))
+        return len(pks)
