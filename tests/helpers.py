@@ -47,3 +47,10 @@ def worker_env(fake, **extra: str) -> dict[str, str]:
         "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
         **extra,
     }
+
+
+# A real Celery worker process: one task at a time, no cluster chatter (fast start in tests).
+CELERY_WORKER = [
+    "-m", "celery", "-A", "socialdist", "worker", "--pool", "solo", "--loglevel", "WARNING",
+    "--without-gossip", "--without-mingle", "--without-heartbeat",
+]  # fmt: skip

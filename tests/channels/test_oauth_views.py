@@ -1,3 +1,6 @@
+from urllib.parse import parse_qs, urlparse
+
+import requests
 import time_machine
 from django.test import Client
 from django.utils import timezone
@@ -36,7 +39,7 @@ def test_reconnecting_updates_instead_of_duplicating(owner_client, account, fake
 def test_profiles_behind_several_pages_are_all_found(
     owner_client, account, fake_instagram, settings
 ):
-    fake_instagram.pages = fake_instagram.pages * 0 + [
+    fake_instagram.pages = [
         {
             "id": f"200{n}",
             "name": f"P{n}",
@@ -49,9 +52,6 @@ def test_profiles_behind_several_pages_are_all_found(
 
 
 def test_state_is_single_use(owner_client, account, fake_instagram):
-    from urllib.parse import parse_qs, urlparse
-
-    import requests
 
     start = owner_client.post(f"/a/{account.slug}/channels/connect/instagram/")
     dialog = requests.get(start["Location"], allow_redirects=False, timeout=5)

@@ -14,7 +14,7 @@ from publishing.models import PostTarget
 from publishing.tasks import process_due
 from socialdist.celery import app
 from tests.factories import MediaFactory, TargetFactory
-from tests.helpers import worker_env
+from tests.helpers import CELERY_WORKER, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -49,21 +49,7 @@ def test_real_worker_publishes_due_post(fake_instagram):
 
     env = worker_env(fake_instagram, CELERY_BROKER_URL=broker)
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "socialdist",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        [sys.executable, *CELERY_WORKER],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

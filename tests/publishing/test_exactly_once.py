@@ -17,7 +17,7 @@ from publishing.models import AuditEntry, PostTarget
 from publishing.tasks import process_due
 from socialdist.celery import app
 from tests.factories import MediaFactory, ProfileFactory, TargetFactory
-from tests.helpers import worker_env
+from tests.helpers import CELERY_WORKER, worker_env
 from tests.publishing.test_celery_worker import redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,18 +39,7 @@ def start_worker(kind: str, fake) -> subprocess.Popen:
     if kind == "celery":
         env["CELERY_BROKER_URL"] = redis_or_skip()
         app.control.purge()
-        command = [
-            "-m",
-            "celery",
-            "-A",
-            "socialdist",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
+        command = CELERY_WORKER
     else:
         command = ["manage.py", "process_due"]
     worker = subprocess.Popen(
