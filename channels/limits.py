@@ -23,6 +23,8 @@ class TypeLimits:
     video_max_bytes: int | None = None
     video_min_s: float | None = None
     video_max_s: float | None = None
+    caption_max: int | None = None  # where a post type has its own text limit
+    title_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class PlatformLimits:
 
 
 _IG_IMAGE = dict(image_mime=frozenset({"image/jpeg"}), image_max_bytes=8 * MB)
+
+GB = 1024 * MB
 
 LIMITS: dict[str, PlatformLimits] = {
     # PLATFORMS.md §2.2–2.3: caption 2200 / 30 hashtags / 20 mentions; JPEG ≤ 8 MB, feed 4:5–1.91:1;
@@ -79,6 +83,42 @@ LIMITS: dict[str, PlatformLimits] = {
             ),
         },
     ),
+    # PLATFORMS.md §3.3: no API text cap (the UI's 63,206 is used); photos ≤ 10 MB; up to 10 photos
+    # in a multi-photo post (our choice, as Meta documents none); reels 3–90 s.
+    "facebook": PlatformLimits(
+        caption_max=63206,
+        post_types={
+            "feed": TypeLimits(
+                0,
+                10,
+                frozenset({"image"}),
+                image_mime=frozenset(
+                    {"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"}
+                ),
+                image_max_bytes=10 * MB,
+            ),
+            "reel": TypeLimits(1, 1, frozenset({"video"}), video_min_s=3, video_max_s=90),
+        },
+    ),
+    # PLATFORMS.md §4.3: video title ≤ 2200, ≤ 4 GB, ≤ 10 min (the creator's own cap is checked
+    # from creator_info at publish); photos 1–35 JPEG/WebP ≤ 20 MB, title ≤ 90, description ≤ 4000.
+    "tiktok": PlatformLimits(
+        caption_max=2200,
+        post_types={
+            "video": TypeLimits(
+                1, 1, frozenset({"video"}), video_max_bytes=4 * GB, video_min_s=1, video_max_s=600
+            ),
+            "photo_slideshow": TypeLimits(
+                1,
+                35,
+                frozenset({"image"}),
+                image_mime=frozenset({"image/jpeg", "image/webp"}),
+                image_max_bytes=20 * MB,
+                caption_max=4000,
+                title_max=90,
+            ),
+        },
+    ),
 }
 
 
@@ -98,11 +138,21 @@ def validate_content(platform: str, content: Content) -> list[Problem]:
         ]
 
     caption = content.caption or ""
-    if len(caption) > limits.caption_max:
+    caption_max = type_limits.caption_max or limits.caption_max
+    if len(caption) > caption_max:
         problems.append(
             Problem(
                 "caption_too_long",
-                f"Caption is {len(caption)} characters; {platform} allows {limits.caption_max}.",
+                f"Caption is {len(caption)} characters; {platform} allows {caption_max}.",
+            )
+        )
+    if type_limits.title_max is not None and len(content.title or "") > type_limits.title_max:
+        problems.append(
+            Problem(
+                "title_too_long",
+                f"Title is {len(content.title)} characters; {platform} allows "
+                f"{type_limits.title_max}.",
+                "title",
             )
         )
     if limits.hashtags_max is not None and len(HASHTAG.findall(caption)) > limits.hashtags_max:

@@ -7,6 +7,8 @@ from django.utils import timezone
 from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
 
+EXPIRING_WITHIN = timedelta(days=7)
+
 
 class Platform(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
@@ -40,8 +42,12 @@ class ChannelConnection(models.Model):
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.JSONField(default=list, blank=True)
     disconnected_reason = models.CharField(max_length=300, blank=True)
+    # The one "expires in 3 days" email; cleared when the channel is reconnected.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    last_refresh_error = models.CharField(max_length=300, blank=True)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -57,6 +63,21 @@ class ChannelConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} · {self.display_name or self.external_user_id}"
+
+    @property
+    def renewable_until(self):
+        """When access ends unless a person reconnects: the refresh token's end, else the token's."""
+        return self.refresh_expires_at if self.refresh_token else self.token_expires_at
+
+    @property
+    def health(self) -> str:
+        """active | expiring (a person must reconnect within 7 days) | disconnected."""
+        if self.status == ConnectionStatus.DISCONNECTED:
+            return "disconnected"
+        until = self.renewable_until
+        if until and until - timezone.now() <= EXPIRING_WITHIN:
+            return "expiring"
+        return "active"
 
 
 class Profile(models.Model):
@@ -77,6 +98,8 @@ class Profile(models.Model):
         choices=[("automatic", "Publish automatically"), ("manual", "Post by hand")],
         default="automatic",
     )
+    # A profile-level token where the platform has one (a Facebook Page token).
+    access_token = EncryptedTextField(blank=True)
     # Platform-specific ids needed later (e.g. the Facebook Page id behind an IG account).
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,13 +118,7 @@ class Profile(models.Model):
     @property
     def status(self) -> str:
         """active | expiring | disconnected, as the API reports it."""
-        conn = self.connection
-        if conn.status == ConnectionStatus.DISCONNECTED:
-            return "disconnected"
-        expires = conn.token_expires_at
-        if expires and expires - timezone.now() <= timedelta(days=7):
-            return "expiring"
-        return "active"
+        return self.connection.health
 
 
 class OAuthState(models.Model):

@@ -1,3 +1,7 @@
+import base64
+import hashlib
+import hmac
+import json
 import secrets
 from datetime import timedelta
 
@@ -8,8 +12,9 @@ from django.utils import timezone
 from accounts.models import ClientAccount, User
 from channels.http import PlatformError, rewrite_url
 from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Profile
-from channels.providers import get_provider
-from channels.signals import connection_activated
+from channels.providers import PROVIDERS, get_provider
+from channels.providers.base import OAuthResult
+from channels.signals import connection_activated, connection_deactivated
 
 STATE_TTL = timedelta(minutes=10)
 
@@ -83,49 +88,171 @@ def oauth_complete(
         raise ChannelError(f"{provider.name} refused the connection: {exc.message}") from exc
 
     with transaction.atomic():
-        connection, _ = ChannelConnection.objects.update_or_create(
-            account=stored.account,
+        connection = _connection_store(
+            account=stored.account, platform=platform, result=result, found=found,
+            connected_by=stored.started_by,
+        )  # fmt: skip
+        if provider.grant_family:
+            _restore_grant_siblings(connection=connection, family=provider.grant_family)
+    return connection, list(connection.profiles.all())
+
+
+def _connection_store(*, account, platform, result, found, connected_by) -> ChannelConnection:
+    connection, _ = ChannelConnection.objects.update_or_create(
+        account=account,
+        platform=platform,
+        external_user_id=result.external_user_id,
+        defaults={
+            "display_name": result.display_name,
+            "status": ConnectionStatus.ACTIVE,
+            "access_token": result.access_token,
+            "token_expires_at": result.expires_at,
+            "refresh_expires_at": result.refresh_expires_at,
+            "scopes": result.scopes,
+            "disconnected_reason": "",
+            "expiry_warned_at": None,
+            "last_refresh_error": "",
+            **({"connected_by": connected_by} if connected_by else {}),
+        },
+    )
+    if result.refresh_token:  # never overwrite a stored refresh token with an empty one
+        connection.refresh_token = result.refresh_token
+        connection.save(update_fields=["refresh_token"])
+    for info in found:
+        Profile.objects.update_or_create(
+            account=account,
             platform=platform,
-            external_user_id=result.external_user_id,
+            external_id=info.external_id,
             defaults={
-                "display_name": result.display_name,
-                "status": ConnectionStatus.ACTIVE,
-                "access_token": result.access_token,
-                "token_expires_at": result.expires_at,
-                "scopes": result.scopes,
-                "disconnected_reason": "",
-                "connected_by": stored.started_by,
+                "connection": connection,
+                "name": info.name[:200],
+                "username": info.username[:200],
+                "picture_url": info.picture_url[:1000],
+                "access_token": info.access_token,
+                "extra": info.extra,
             },
         )
-        if result.refresh_token:  # never overwrite a stored refresh token with an empty one
-            connection.refresh_token = result.refresh_token
-            connection.save(update_fields=["refresh_token"])
-        profiles = [
-            Profile.objects.update_or_create(
-                account=stored.account,
-                platform=platform,
-                external_id=info.external_id,
-                defaults={
-                    "connection": connection,
-                    "name": info.name[:200],
-                    "username": info.username[:200],
-                    "picture_url": info.picture_url[:1000],
-                    "extra": info.extra,
-                },
-            )[0]
-            for info in found
-        ]
-        transaction.on_commit(
-            lambda: connection_activated.send(sender=ChannelConnection, connection=connection)
-        )
-    return connection, profiles
-
-
-def connection_disconnect(*, connection: ChannelConnection, reason: str) -> ChannelConnection:
-    connection.status = ConnectionStatus.DISCONNECTED
-    connection.disconnected_reason = reason[:300]
-    connection.save(update_fields=["status", "disconnected_reason", "updated_at"])
+    # Same transaction: held posts are released together with the reconnect, or not at all.
+    connection_activated.send(sender=ChannelConnection, connection=connection)
     return connection
+
+
+def _restore_grant_siblings(*, connection: ChannelConnection, family: str) -> None:
+    """One Meta grant covers Instagram and Facebook: reconnecting one restores the other."""
+    siblings = ChannelConnection.objects.filter(
+        account=connection.account,
+        external_user_id=connection.external_user_id,
+        platform__in=_family_platforms(family),
+        status=ConnectionStatus.DISCONNECTED,
+    ).exclude(pk=connection.pk)
+    for sibling in siblings:
+        provider = get_provider(sibling.platform)
+        try:
+            found = provider.list_profiles(access_token=connection.access_token)
+        except PlatformError:
+            continue  # the sibling stays disconnected; reconnecting it directly still works
+        result = OAuthResult(
+            external_user_id=sibling.external_user_id,
+            display_name=connection.display_name,
+            access_token=connection.access_token,
+            expires_at=connection.token_expires_at,
+            scopes=connection.scopes,
+        )
+        _connection_store(
+            account=sibling.account, platform=sibling.platform, result=result, found=found,
+            connected_by=None,
+        )  # fmt: skip
+
+
+def _family_platforms(family: str) -> list[str]:
+    return [slug for slug, cls in PROVIDERS.items() if cls.grant_family == family]
+
+
+def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list[ChannelConnection]:
+    """Disconnect a channel, and every channel riding on the same grant (Meta's IG + Pages).
+
+    Returns the connections that were active and are now disconnected; their posts are held.
+    """
+    family = get_provider(connection.platform).grant_family
+    connections = ChannelConnection.objects.filter(pk=connection.pk)
+    if family:
+        connections = ChannelConnection.objects.filter(
+            external_user_id=connection.external_user_id,
+            platform__in=_family_platforms(family),
+        )
+    with transaction.atomic():
+        changed = list(connections.filter(status=ConnectionStatus.ACTIVE))
+        for conn in changed:
+            conn.status = ConnectionStatus.DISCONNECTED
+            conn.disconnected_reason = reason[:300]
+            conn.save(update_fields=["status", "disconnected_reason", "updated_at"])
+            connection_deactivated.send(sender=ChannelConnection, connection=conn)
+    connection.refresh_from_db()
+    return changed
+
+
+def connection_refresh(*, connection: ChannelConnection) -> bool:
+    """Renew the access token ahead of expiry. False where the platform has no refresh.
+
+    Raises PlatformError: kind `auth` means the grant is gone; anything else (a network blip, a
+    5xx) leaves the connection as it is to try again later.
+    """
+    provider = get_provider(connection.platform)
+    if not connection.refresh_token:
+        return False
+    result = provider.refresh(
+        refresh_token=connection.refresh_token, access_token=connection.access_token
+    )
+    if result is None:
+        return False
+    connection.access_token = result.access_token
+    connection.token_expires_at = result.expires_at
+    fields = ["access_token", "token_expires_at", "last_refresh_error", "updated_at"]
+    if result.refresh_token:  # rotated: the old one is now dead, so store the new one
+        connection.refresh_token = result.refresh_token
+        fields.append("refresh_token")
+    if result.refresh_expires_at:
+        connection.refresh_expires_at = result.refresh_expires_at
+        fields.append("refresh_expires_at")
+    connection.last_refresh_error = ""
+    connection.save(update_fields=fields)
+    return True
+
+
+def meta_deauthorize(*, signed_request: str) -> list[ChannelConnection]:
+    """Meta's deauthorize callback: verify the signed_request, disconnect that user's channels."""
+    user_id = _verify_signed_request(signed_request)
+    connections = ChannelConnection.objects.filter(
+        external_user_id=user_id, platform__in=_family_platforms("meta")
+    ).first()
+    if connections is None:
+        return []
+    return connection_disconnect(
+        connection=connections, reason="The user removed the app on Facebook (deauthorized)."
+    )
+
+
+def _verify_signed_request(signed_request: str) -> str:
+    try:
+        encoded_sig, payload = signed_request.split(".", 1)
+        signature = _b64decode(encoded_sig)
+        data = json.loads(_b64decode(payload))
+    except (ValueError, TypeError) as exc:
+        raise ChannelError("signed_request is malformed.") from exc
+    if data.get("algorithm", "").upper() != "HMAC-SHA256":
+        raise ChannelError("signed_request uses an unknown algorithm.")
+    secrets_ = {
+        settings.PLATFORM_CREDENTIALS[p]["client_secret"] for p in _family_platforms("meta")
+    } - {""}
+    for secret in secrets_:
+        expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+        if hmac.compare_digest(expected, signature):
+            return str(data["user_id"])
+    raise ChannelError("signed_request signature does not match the app secret.")
+
+
+def _b64decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
 def oauth_states_prune() -> int:

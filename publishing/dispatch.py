@@ -21,10 +21,10 @@ from django.utils import timezone
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.models import ConnectionStatus
 from channels.providers import get_provider
-from channels.providers.base import Content, NotReady, PublishRequest
-from channels.services import connection_disconnect
+from channels.providers.base import Content, NotReady, PublishRequest, SentToDrafts
+from channels.services import connection_disconnect, connection_refresh
 from publishing import utm
-from publishing.events import event_emit, target_event
+from publishing.events import target_event
 from publishing.models import (
     AuditEntry,
     EventType,
@@ -44,6 +44,7 @@ T = TargetStatus
 DISPATCHER = Actor(label="dispatcher")
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 RATE_LIMIT_WAIT = timedelta(minutes=15)
+DRAFT_POLL = timedelta(minutes=15)
 
 
 @dataclass
@@ -117,9 +118,35 @@ def dispatch_due(*, limit: int | None = None) -> DispatchResult:
 
 
 def dispatcher_tick() -> int:
-    """Every tick: record the heartbeat, then settle targets whose worker was lost."""
+    """Every tick: record the heartbeat, settle targets whose worker was lost, poll drafts."""
     Heartbeat.objects.update_or_create(name="dispatcher", defaults={"last_seen": timezone.now()})
+    targets_poll_drafts()
     return targets_reconcile_stuck()
+
+
+def targets_poll_drafts(*, limit: int = 100) -> int:
+    """Targets in a creator's drafts inbox: published once the creator posts them in the app."""
+    now = timezone.now()
+    due = PostTarget.objects.filter(status=T.SENT_TO_DRAFTS, next_attempt_at__lte=now)
+    polled = 0
+    for target_id, next_at in list(due.values_list("pk", "next_attempt_at")[:limit]):
+        # Move the next poll first so two dispatchers never poll the same target.
+        if not PostTarget.objects.filter(
+            pk=target_id, status=T.SENT_TO_DRAFTS, next_attempt_at=next_at
+        ).update(next_attempt_at=now + DRAFT_POLL):
+            continue
+        target = _load(target_id)
+        provider = get_provider(target.profile.platform)
+        try:
+            published = provider.draft_status(_publish_request(target, post_content(target.post)))
+        except PlatformError as exc:
+            if exc.kind == PERMANENT:
+                _fail(target, code=exc.code, message=exc.message)
+            continue  # transient, rate limited or auth: poll again later
+        if published is not None:
+            _succeed(target, published, attempts=target.attempts, reason="posted from drafts")
+        polled += 1
+    return polled
 
 
 def _load(target_id: int) -> PostTarget:
@@ -141,7 +168,8 @@ def target_publish(*, target_id: int) -> str:
         _hold(target, code="disconnected", message="The channel is disconnected; reconnect it.")
         return T.PENDING
 
-    if target.posting_mode == PostingMode.MANUAL:
+    provider = get_provider(target.profile.platform)
+    if target.posting_mode == PostingMode.MANUAL and not provider.supports_drafts:
         target_transition(
             target=target, to=T.MANUAL, actor=DISPATCHER, reason="due: waiting to be posted by hand"
         )
@@ -149,7 +177,6 @@ def target_publish(*, target_id: int) -> str:
         return T.MANUAL
 
     content = publish_content(target)
-    provider = get_provider(target.profile.platform)
     problems = provider.validate(content)
     if problems:
         _fail(target, code=problems[0].code, message="; ".join(p.message for p in problems))
@@ -160,6 +187,19 @@ def target_publish(*, target_id: int) -> str:
     started, clock = timezone.now(), time.monotonic()
     try:
         published = provider.publish(request)
+    except SentToDrafts:
+        _record(target, started=started, ms=_ms(clock), outcome="sent_to_drafts")
+        target_transition(
+            target=target,
+            to=T.SENT_TO_DRAFTS,
+            actor=DISPATCHER,
+            reason="delivered to the creator's drafts inbox",
+            attempts=target.attempts + 1,
+            next_attempt_at=timezone.now() + DRAFT_POLL,
+            error_code="",
+            error_message="",
+        )
+        return T.SENT_TO_DRAFTS
     except NotReady as exc:
         _record(target, started=started, ms=_ms(clock), outcome="not_ready", message=str(exc))
         target_transition(
@@ -210,13 +250,18 @@ def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
         target.platform_state = dict(state)
         PostTarget.objects.filter(pk=target.pk).update(platform_state=target.platform_state)
 
+    profile = target.profile
+    drafts = target.posting_mode == PostingMode.MANUAL
     return PublishRequest(
         target_id=target.pk,
         content=content,
-        profile_external_id=target.profile.external_id,
-        access_token=target.profile.connection.access_token,
+        profile_external_id=profile.external_id,
+        access_token=profile.access_token or profile.connection.access_token,
         state=state,
         checkpoint=checkpoint,
+        mode="drafts" if drafts else "automatic",
+        profile_username=profile.username,
+        options=profile.extra,
     )
 
 
@@ -305,19 +350,18 @@ def _settle_error(target: PostTarget, exc: PlatformError) -> str:
         return T.SCHEDULED
     if exc.kind == AUTH:
         connection = target.profile.connection
-        if connection.status == ConnectionStatus.ACTIVE:
-            connection_disconnect(connection=connection, reason=f"{exc.code}: {exc.message}")
-            event_emit(
-                account=connection.account,
-                event=EventType.CONNECTION_DISCONNECTED,
-                payload={
-                    "connection_id": connection.pk,
-                    "platform": connection.platform,
-                    "reason": connection.disconnected_reason,
-                    "profile_ids": list(connection.profiles.values_list("pk", flat=True)),
-                },
+        if _refreshed(connection):
+            # A fresh token may be all it needed: go again now, no attempt used.
+            target_transition(
+                target=target,
+                to=T.SCHEDULED,
+                actor=DISPATCHER,
+                reason=f"token refreshed after {exc.code}; trying again",
+                next_attempt_at=now,
             )
+            return T.SCHEDULED
         _hold(target, code=exc.code, message=exc.message)
+        connection_disconnect(connection=connection, reason=f"{exc.code}: {exc.message}")
         return T.PENDING
     if exc.kind == TRANSIENT:
         attempts = target.attempts + 1
@@ -339,6 +383,15 @@ def _settle_error(target: PostTarget, exc: PlatformError) -> str:
     assert exc.kind == PERMANENT
     _fail(target, code=exc.code, message=exc.message, attempts=target.attempts + 1)
     return T.FAILED
+
+
+def _refreshed(connection) -> bool:
+    """Try the refresh token once; only a real new token counts."""
+    try:
+        return connection_refresh(connection=connection)
+    except PlatformError as exc:
+        logger.info("refresh of connection %s failed: %s", connection.pk, exc.code)
+        return False
 
 
 def _fail(target: PostTarget, *, code: str, message: str, attempts: int | None = None) -> None:

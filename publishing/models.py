@@ -121,6 +121,9 @@ class PostTarget(models.Model):
     platform_post_id = models.CharField(max_length=200, blank=True)
     permalink = models.URLField(max_length=1000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the 24 h and 1 h pre-flight checks ran (channel connected, content still valid).
+    precheck_24h_at = models.DateTimeField(null=True, blank=True)
+    precheck_1h_at = models.DateTimeField(null=True, blank=True)
     # Intermediate platform ids (container id, publish id, …) checkpointed during publishing.
     platform_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

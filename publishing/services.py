@@ -370,3 +370,19 @@ def targets_release_held(*, connection, actor: Actor = SYSTEM) -> int:
             error_message="",
         )
     return released
+
+
+def targets_hold_for_connection(*, connection) -> int:
+    """A channel went away: its scheduled targets wait as `pending` (held), never failed."""
+    held = 0
+    scheduled = PostTarget.objects.filter(profile__connection=connection, status=T.SCHEDULED)
+    for target in scheduled:
+        held += target_transition(
+            target=target,
+            to=T.PENDING,
+            actor=SYSTEM,
+            reason="held: the channel is disconnected",
+            error_code="disconnected",
+            error_message=f"{connection} is disconnected; reconnect it to release this post.",
+        )
+    return held

@@ -1,10 +1,14 @@
 """Registry: platform slug -> provider class. Adding a platform = one module + one line here."""
 
 from channels.providers.base import Provider
+from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
+from channels.providers.tiktok import TikTokProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
+    FacebookProvider.slug: FacebookProvider,
+    TikTokProvider.slug: TikTokProvider,
 }
 
 

@@ -18,6 +18,7 @@ class OAuthResult:
     access_token: str
     refresh_token: str = ""
     expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
     scopes: list[str] = field(default_factory=list)
 
 
@@ -28,6 +29,8 @@ class ProfileInfo:
     username: str = ""
     picture_url: str = ""
     extra: dict = field(default_factory=dict)
+    # A profile-level token where the platform has one (a Facebook Page token).
+    access_token: str = ""
 
 
 @dataclass
@@ -39,6 +42,8 @@ class MediaItem:
     size_bytes: int | None = None
     duration_s: float | None = None
     mime_type: str = ""
+    # Set for files we host: providers that upload bytes (TikTok FILE_UPLOAD) read them here.
+    path: str = ""
 
 
 @dataclass
@@ -62,6 +67,11 @@ class PublishRequest:
     state: dict
     # Persist intermediate ids *before* the next call, so a crash never causes a second post.
     checkpoint: Callable[[dict], None]
+    # automatic = publish; drafts = deliver to the creator's drafts inbox (TikTok manual mode).
+    mode: str = "automatic"
+    profile_username: str = ""
+    # Per-profile choices (e.g. TikTok privacy level), from Profile.extra.
+    options: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -86,11 +96,19 @@ class NotReady(Exception):
         self.retry_in = retry_in
 
 
+class SentToDrafts(Exception):
+    """Delivered to the creator's drafts inbox; they finish posting in the platform's app."""
+
+
 class Provider(ABC):
     slug: str
     name: str
     uses_pkce: bool = False
     scopes: list[str] = []
+    # Meta platforms share one grant per Facebook user: revoking it kills them all at once.
+    grant_family: str = ""
+    # Manual posting mode delivers to the creator's drafts instead of a hand-posting queue.
+    supports_drafts: bool = False
 
     def __init__(self) -> None:
         self.http = PlatformHTTP(self.slug, self.classify_error)
@@ -125,6 +143,10 @@ class Provider(ABC):
 
     @abstractmethod
     def publish(self, request: PublishRequest) -> Published: ...
+
+    def draft_status(self, request: PublishRequest) -> Published | None:
+        """For targets sent to drafts: the post once the creator published it, else None."""
+        raise NotImplementedError
 
     def reconcile(self, request: PublishRequest) -> Published | None:
         """After a worker died mid-publish: the post if it exists, None if it certainly does not.

@@ -34,6 +34,7 @@ MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
 class InstagramProvider(MetaOAuthMixin, Provider):
     slug = "instagram"
     name = "Instagram"
+    grant_family = "meta"
     scopes = [
         "instagram_basic",
         "instagram_content_publish",

@@ -1,0 +1,232 @@
+"""Facebook Pages: text/link posts, photos, multi-photo posts and Reels with the Page token.
+
+The Page token comes from /me/accounts with the long-lived user token (it does not expire while the
+grant lives). Feed posts are not idempotent, so before repeating a feed call whose answer was lost
+the Page's recent posts are checked first (PLATFORMS.md §3).
+"""
+
+from channels.http import PERMANENT, PlatformError
+from channels.limits import validate_content
+from channels.providers.base import (
+    Content,
+    NotReady,
+    Problem,
+    ProfileInfo,
+    Provider,
+    Published,
+    PublishRequest,
+)
+from channels.providers.meta import (
+    GRAPH,
+    MetaOAuthMixin,
+    bearer,
+    classify_meta_error,
+    missing_field,
+    paginate,
+)
+
+RUPLOAD = "https://rupload.facebook.com/video-upload/v25.0"
+POLL_SECONDS = 60
+
+
+class FacebookProvider(MetaOAuthMixin, Provider):
+    slug = "facebook"
+    name = "Facebook Pages"
+    grant_family = "meta"
+    scopes = [
+        "pages_show_list",
+        "pages_manage_posts",
+        "pages_read_engagement",
+        "read_insights",
+        "publish_video",
+        "business_management",
+    ]
+
+    def classify_error(self, response):
+        return classify_meta_error(response)
+
+    def list_profiles(self, *, access_token: str) -> list[ProfileInfo]:
+        pages = paginate(
+            self.http,
+            f"{GRAPH}/me/accounts",
+            token=access_token,
+            params={"fields": "id,name,username,access_token,picture", "limit": 100},
+        )
+        return [
+            ProfileInfo(
+                external_id=str(page["id"]),
+                name=page.get("name", ""),
+                username=page.get("username", ""),
+                picture_url=((page.get("picture") or {}).get("data") or {}).get("url", ""),
+                access_token=page.get("access_token", ""),
+            )
+            for page in pages
+            if page.get("access_token")
+        ]
+
+    def validate(self, content: Content) -> list[Problem]:
+        problems = validate_content(self.slug, content)
+        if content.post_type == "feed" and not (content.caption or content.link or content.media):
+            problems.append(Problem("empty_post", "A Facebook post needs text, a link or photos."))
+        return problems
+
+    def publish(self, request: PublishRequest) -> Published:
+        state = request.state
+        if state.get("post_id"):
+            return self._published(state["post_id"], request.access_token)
+        if request.content.post_type == "reel":
+            return self._publish_reel(request)
+        media = request.content.media
+        if len(media) == 1:
+            return self._publish_photo(request)
+        attached = self._upload_unpublished_photos(request) if media else []
+        return self._publish_feed(request, attached)
+
+    # feed / photos -------------------------------------------------------------------------
+    def _publish_feed(self, request: PublishRequest, attached: list[str]) -> Published:
+        page, content, token = request.profile_external_id, request.content, request.access_token
+        if request.state.get("feed_requested"):
+            # The earlier call may have gone through: look before posting again.
+            found = self._find_recent_post(page, content.caption, token)
+            if found:
+                request.checkpoint({"post_id": found})
+                return self._published(found, token)
+        body: dict = {}
+        if content.caption:
+            body["message"] = content.caption
+        if content.link:
+            body["link"] = content.link
+        if attached:
+            body["attached_media"] = [{"media_fbid": photo} for photo in attached]
+        request.checkpoint({"feed_requested": True})
+        result = self.http.post(f"{GRAPH}/{page}/feed", json=body, headers=bearer(token))
+        if not result.get("id"):
+            raise missing_field("post id")
+        request.checkpoint({"post_id": result["id"]})
+        return self._published(result["id"], token)
+
+    def _publish_photo(self, request: PublishRequest) -> Published:
+        page, content, token = request.profile_external_id, request.content, request.access_token
+        if request.state.get("feed_requested"):
+            found = self._find_recent_post(page, content.caption, token)
+            if found:
+                request.checkpoint({"post_id": found})
+                return self._published(found, token)
+        request.checkpoint({"feed_requested": True})
+        result = self.http.post(
+            f"{GRAPH}/{page}/photos",
+            data={"url": content.media[0].url, "caption": content.caption, "published": "true"},
+            headers=bearer(token),
+        )
+        post_id = result.get("post_id") or result.get("id")
+        if not post_id:
+            raise missing_field("post id")
+        request.checkpoint({"post_id": post_id})
+        return self._published(post_id, token)
+
+    def _upload_unpublished_photos(self, request: PublishRequest) -> list[str]:
+        photos = list(request.state.get("photos", []))
+        for item in request.content.media[len(photos) :]:
+            result = self.http.post(
+                f"{GRAPH}/{request.profile_external_id}/photos",
+                data={"url": item.url, "published": "false"},
+                headers=bearer(request.access_token),
+            )
+            photos.append(str(result["id"]))
+            request.checkpoint({"photos": photos})
+        return photos
+
+    def _find_recent_post(self, page: str, message: str, token: str) -> str:
+        recent = self.http.get(
+            f"{GRAPH}/{page}/feed",
+            params={"fields": "id,message,created_time", "limit": 10},
+            headers=bearer(token),
+        )
+        for post in recent.get("data", []):
+            if (post.get("message") or "") == (message or ""):
+                return str(post["id"])
+        return ""
+
+    # reels ----------------------------------------------------------------------------------
+    def _publish_reel(self, request: PublishRequest) -> Published:
+        page, token, state = request.profile_external_id, request.access_token, request.state
+        video_id = state.get("video_id")
+        if not video_id:
+            start = self.http.post(
+                f"{GRAPH}/{page}/video_reels",
+                json={"upload_phase": "start"},
+                headers=bearer(token),
+            )
+            video_id = str(start["video_id"])
+            request.checkpoint({"video_id": video_id})
+        if not state.get("uploaded"):
+            self.http.post(
+                f"{RUPLOAD}/{video_id}",
+                headers={
+                    "Authorization": f"OAuth {token}",
+                    "file_url": request.content.media[0].url,
+                },
+            )
+            request.checkpoint({"uploaded": True})
+        if not state.get("finished"):
+            self.http.post(
+                f"{GRAPH}/{page}/video_reels",
+                json={
+                    "upload_phase": "finish",
+                    "video_id": video_id,
+                    "video_state": "PUBLISHED",
+                    "description": request.content.caption,
+                },
+                headers=bearer(token),
+            )
+            request.checkpoint({"finished": True})
+        status = self.http.get(
+            f"{GRAPH}/{video_id}",
+            params={"fields": "status,permalink_url,post_id"},
+            headers=bearer(token),
+        )
+        video_status = (status.get("status") or {}).get("video_status", "")
+        if video_status == "error":
+            raise PlatformError(PERMANENT, "video_error", "Facebook could not process the video.")
+        if video_status != "ready" or not status.get("post_id"):
+            raise NotReady(POLL_SECONDS, "Facebook is still processing the reel.")
+        request.checkpoint({"post_id": str(status["post_id"])})
+        return Published(
+            platform_post_id=str(status["post_id"]),
+            permalink=_absolute(status.get("permalink_url", "")),
+            extra={"video_id": video_id},
+        )
+
+    def reconcile(self, request: PublishRequest) -> Published | None:
+        state = request.state
+        if state.get("post_id"):
+            return self._published(state["post_id"], request.access_token)
+        if request.content.post_type == "reel":
+            if state.get("finished"):
+                return self.publish(request)  # finishing is done; only the status is left
+            return None  # not published until finish is called; finishing again is safe
+        if not state.get("feed_requested"):
+            return None
+        found = self._find_recent_post(
+            request.profile_external_id, request.content.caption, request.access_token
+        )
+        if found:
+            request.checkpoint({"post_id": found})
+            return self._published(found, request.access_token)
+        return None
+
+    def _published(self, post_id: str, token: str) -> Published:
+        try:
+            data = self.http.get(
+                f"{GRAPH}/{post_id}", params={"fields": "id,permalink_url"}, headers=bearer(token)
+            )
+        except PlatformError:
+            return Published(platform_post_id=post_id)
+        return Published(
+            platform_post_id=post_id, permalink=_absolute(data.get("permalink_url", ""))
+        )
+
+
+def _absolute(url: str) -> str:
+    # Reels answer with a path ("/reel/123"); posts with a full URL.
+    return f"https://www.facebook.com{url}" if url.startswith("/") else url
