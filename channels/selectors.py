@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 
 from accounts.models import ClientAccount
 from channels.models import ChannelConnection, Profile
@@ -9,4 +9,10 @@ def profiles_for_account(*, account: ClientAccount) -> QuerySet[Profile]:
 
 
 def connections_for_account(*, account: ClientAccount) -> QuerySet[ChannelConnection]:
-    return ChannelConnection.objects.filter(account=account).prefetch_related("profiles")
+    """With each profile's last successful publish (`last_published_at`)."""
+    profiles = Profile.objects.annotate(last_published_at=Max("targets__published_at"))
+    return (
+        ChannelConnection.objects.filter(account=account)
+        .prefetch_related(Prefetch("profiles", queryset=profiles))
+        .order_by("platform", "display_name")
+    )

@@ -6,4 +6,11 @@ app_name = "channels"
 urlpatterns = [
     path("a/<slug:slug>/channels/connect/<str:platform>/", views.connect, name="connect"),
     path("channels/callback/<str:platform>/", views.callback, name="callback"),
+    path("a/<slug:slug>/channels/", views.channel_list, name="list"),
+    path(
+        "a/<slug:slug>/channels/<int:connection_id>/disconnect/",
+        views.disconnect,
+        name="disconnect",
+    ),
+    path("channels/meta/deauthorize/", views.meta_deauthorize_callback, name="meta_deauthorize"),
 ]

@@ -1,11 +1,62 @@
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import account_member_required
+from accounts.models import Role
 from channels.providers import PROVIDERS, get_provider
-from channels.services import ChannelError, oauth_complete, oauth_start
+from channels.selectors import connections_for_account
+from channels.services import (
+    ChannelError,
+    connection_disconnect,
+    meta_deauthorize,
+    oauth_complete,
+    oauth_start,
+)
+
+
+@account_member_required
+def channel_list(request, account):
+    return render(
+        request,
+        "channels/list.html",
+        {
+            "account": account,
+            "connections": connections_for_account(account=account),
+            "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
+            "can_manage": request.role in (Role.ADMIN, Role.MARKETER),
+        },
+    )
+
+
+@require_POST
+@account_member_required
+def disconnect(request, account, connection_id: int):
+    connection = connections_for_account(account=account).filter(pk=connection_id).first()
+    if connection is None:
+        raise Http404("No such channel.")
+    if request.role not in (Role.ADMIN, Role.MARKETER):
+        return HttpResponseForbidden("Reviewers cannot disconnect channels.")
+    changed = connection_disconnect(
+        connection=connection, reason=f"Disconnected by {request.user.email}."
+    )
+    names = ", ".join(str(c) for c in changed) or str(connection)
+    messages.success(
+        request, f"Disconnected {names}. Its scheduled posts wait until you reconnect."
+    )
+    return redirect("channels:list", account.slug)
+
+
+@csrf_exempt  # Meta posts here server to server; the signed_request is the proof
+@require_POST
+def meta_deauthorize_callback(request):
+    try:
+        changed = meta_deauthorize(signed_request=request.POST.get("signed_request", ""))
+    except ChannelError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    return JsonResponse({"success": True, "disconnected": len(changed)})
 
 
 @require_POST

@@ -1,12 +1,17 @@
 """Emails about targets: the manual-posting reminder."""
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, Role
-from publishing.models import PostTarget
+from channels.providers import get_provider
+from publishing.models import PostStatus, PostTarget, TargetStatus
+from publishing.services import post_content
 
 
 def _recipients(target: PostTarget) -> list[str]:
@@ -45,3 +50,72 @@ def manual_target_notify(*, target: PostTarget) -> int:
         render_to_string("publishing/email/manual_due.html", context), "text/html"
     )
     return message.send()
+
+
+PRECHECK_WINDOWS = (
+    ("precheck_24h_at", timedelta(hours=24)),
+    ("precheck_1h_at", timedelta(hours=1)),
+)
+
+
+def targets_precheck() -> int:
+    """24 h and 1 h before a post is due: is its channel connected and its content still valid?
+
+    Each window checks a target once; the author is emailed only when something is wrong.
+    """
+    now = timezone.now()
+    warned = 0
+    for field, window in PRECHECK_WINDOWS:
+        due = (
+            PostTarget.objects.filter(
+                status=TargetStatus.SCHEDULED,
+                post__status=PostStatus.APPROVED,
+                scheduled_at__gt=now,
+                scheduled_at__lte=now + window,
+                **{f"{field}__isnull": True},
+            )
+            .select_related("post__account", "post__created_by", "profile__connection")
+            .prefetch_related("post__media")
+        )
+        for target in due:
+            problems = _precheck_problems(target)
+            PostTarget.objects.filter(pk=target.pk).update(**{field: now})
+            if problems:
+                warned += _email_problems(target, problems, window)
+    return warned
+
+
+def _precheck_problems(target: PostTarget) -> list[str]:
+    connection = target.profile.connection
+    problems = []
+    if connection.health == "disconnected":
+        problems.append(f"{connection} is disconnected: reconnect it or the post will wait.")
+    elif connection.renewable_until and connection.renewable_until < target.scheduled_at:
+        problems.append(
+            f"{connection}'s access ends {connection.renewable_until:%d %b %H:%M %Z}, before this "
+            "post is due: reconnect it."
+        )
+    for problem in get_provider(target.profile.platform).validate(post_content(target.post)):
+        problems.append(problem.message)
+    return problems
+
+
+def _email_problems(target: PostTarget, problems: list[str], window: timedelta) -> int:
+    recipients = _recipients(target)
+    if not recipients:
+        return 0
+    post = target.post
+    hours = int(window.total_seconds() // 3600)
+    url = settings.PUBLIC_BASE_URL + reverse("publishing:detail", args=[post.account.slug, post.pk])
+    body = (
+        f"This post is due on {target.profile} at {target.scheduled_at:%d %b %H:%M %Z} "
+        f"(in under {hours} h) and will not go out as it is:\n\n"
+        + "\n".join(f"- {p}" for p in problems)
+        + f"\n\nFix it here: {url}\n"
+    )
+    return send_mail(
+        subject=f"Post due in {hours} h needs attention: {target.profile.name}",
+        message=body,
+        from_email=None,
+        recipient_list=recipients,
+    )

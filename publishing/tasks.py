@@ -2,6 +2,7 @@ from celery import shared_task
 
 from publishing.dispatch import dispatcher_tick, target_publish, targets_claim_due
 from publishing.events import deliveries_send_due, delivery_send
+from publishing.notifications import targets_precheck
 
 
 @shared_task(name="publishing.process_due", ignore_result=True)
@@ -28,3 +29,9 @@ def deliver_webhook(delivery_id: int) -> str:
 def deliver_webhooks() -> int:
     """Every minute: retries whose time has come, and any delivery whose enqueue was lost."""
     return deliveries_send_due()
+
+
+@shared_task(name="publishing.check_upcoming", ignore_result=True)
+def check_upcoming() -> int:
+    """Every 10 minutes: warn authors of posts due in 24 h / 1 h that will not go out as they are."""
+    return targets_precheck()

@@ -7,6 +7,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 PERIODIC_TASKS = {
     "Publish due posts": ("publishing.process_due", 60),
     "Deliver webhooks": ("publishing.deliver_webhooks", 60),
+    "Check tokens": ("channels.check_tokens", 3600),
+    "Check posts due soon": ("publishing.check_upcoming", 600),
 }
 
 
