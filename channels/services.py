@@ -118,8 +118,10 @@ def _connection_store(*, account, platform, result, found, connected_by) -> Chan
     if result.refresh_token:  # never overwrite a stored refresh token with an empty one
         connection.refresh_token = result.refresh_token
         connection.save(update_fields=["refresh_token"])
+    # New profiles of platforms with a drafts inbox start in manual mode (TikTok's default).
+    posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
     for info in found:
-        Profile.objects.update_or_create(
+        profile, created = Profile.objects.update_or_create(
             account=account,
             platform=platform,
             external_id=info.external_id,
@@ -129,9 +131,20 @@ def _connection_store(*, account, platform, result, found, connected_by) -> Chan
                 "username": info.username[:200],
                 "picture_url": info.picture_url[:1000],
                 "access_token": info.access_token,
+            },
+            create_defaults={
+                "posting_mode": posting_mode,
                 "extra": info.extra,
+                "connection": connection,
+                "name": info.name[:200],
+                "username": info.username[:200],
+                "picture_url": info.picture_url[:1000],
+                "access_token": info.access_token,
             },
         )
+        if not created and info.extra:  # keep the user's own choices stored in extra
+            profile.extra = {**profile.extra, **info.extra}
+            profile.save(update_fields=["extra"])
     # Same transaction: held posts are released together with the reconnect, or not at all.
     connection_activated.send(sender=ChannelConnection, connection=connection)
     return connection

@@ -122,6 +122,7 @@ def media_item(media: PostMedia) -> MediaItem:
         size_bytes=media.size_bytes,
         duration_s=media.duration_s,
         mime_type=media.mime_type,
+        path=media.file.path if media.file else "",
     )
 
 

@@ -4,6 +4,7 @@ from django.test import Client
 from accounts.services import api_token_create
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.fakes.instagram import FakeInstagram
+from tests.fakes.tiktok import FakeTikTok
 
 
 @pytest.fixture
@@ -64,16 +65,35 @@ def api(api_token):
     return Api(api_token)
 
 
+def _point_at(settings, server, **credentials) -> None:
+    rewrites = [tuple(pair.split("=", 1)) for pair in server.rewrites.split(",")]
+    settings.SOCIALDIST_URL_REWRITES = [*settings.SOCIALDIST_URL_REWRITES, *rewrites]
+    settings.PLATFORM_CREDENTIALS = {**settings.PLATFORM_CREDENTIALS, **credentials}
+
+
 @pytest.fixture
 def fake_instagram(settings):
-    """A running fake Graph API server; the app is pointed at it with SOCIALDIST_URL_REWRITES."""
+    """A running fake Meta Graph API (Instagram and Facebook Pages); the app is pointed at it
+    with SOCIALDIST_URL_REWRITES."""
     server = FakeInstagram().start()
-    settings.SOCIALDIST_URL_REWRITES = [
-        tuple(pair.split("=", 1)) for pair in server.rewrites.split(",")
-    ]
-    settings.PLATFORM_CREDENTIALS = {
-        **settings.PLATFORM_CREDENTIALS,
-        "instagram": {"client_id": server.client_id, "client_secret": server.client_secret},
-    }
+    creds = {"client_id": server.client_id, "client_secret": server.client_secret}
+    _point_at(settings, server, instagram=creds, facebook=creds)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_meta(fake_instagram):
+    return fake_instagram
+
+
+@pytest.fixture
+def fake_tiktok(settings):
+    server = FakeTikTok().start()
+    _point_at(
+        settings,
+        server,
+        tiktok={"client_id": server.client_key, "client_secret": server.client_secret},
+    )
     yield server
     server.stop()

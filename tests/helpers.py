@@ -7,13 +7,17 @@ from channels.services import oauth_start
 
 
 def connect_instagram(*, fake, account, client: Client | None = None, user=None):
-    """Run the whole OAuth dance against the fake: authorize → dialog → callback."""
+    return connect(platform="instagram", account=account, client=client, user=user)
+
+
+def connect(*, platform: str, account, client: Client | None = None, user=None):
+    """Run the whole OAuth dance against a fake: authorize → dialog → callback."""
     if client is not None:
-        start = client.post(f"/a/{account.slug}/channels/connect/instagram/")
+        start = client.post(f"/a/{account.slug}/channels/connect/{platform}/")
         assert start.status_code == 302, start
         authorize_url = start["Location"]
     else:
-        authorize_url = oauth_start(account=account, platform="instagram", user=user)
+        authorize_url = oauth_start(account=account, platform=platform, user=user)
     dialog = requests.get(authorize_url, allow_redirects=False, timeout=5)
     assert dialog.status_code == 302, dialog.text
     callback = urlparse(dialog.headers["Location"])

@@ -1,4 +1,9 @@
-"""Fake Meta Graph API for Instagram (Facebook Login), built from PLATFORMS.md §1–2.
+"""Fake Meta Graph API for Instagram (Facebook Login) and Facebook Pages, from PLATFORMS.md §1–3.
+
+Facebook Pages: Page tokens from /me/accounts, /{page}/feed (POST, and GET for recent posts),
+/{page}/photos (published or not), /{page}/video_reels start/finish, the rupload host, video status
+with processing polls, and post permalinks. `expire_tokens()` kills user and Page tokens at once,
+as revoking the shared Meta grant does.
 
 Covers the OAuth dialog and token endpoints, /me, /me/permissions, /me/accounts (paged), IG user
 fields, media containers (with processing time), container status, media_publish, media fields
@@ -88,11 +93,23 @@ class FakeInstagram(FakeServer):
         self.quota_total = 50
         self.processing_polls = 0  # status checks a video container answers IN_PROGRESS
         self.publish_calls: dict[str, int] = {}  # container id -> media_publish calls
+        # Facebook Pages
+        self.revoked_pages = False
+        self.fb_posts: dict[str, dict] = {}  # post id -> {"page", "message", "link", "photos"}
+        self.fb_photos: dict[str, dict] = {}  # photo id -> {"page", "url", "published"}
+        self.fb_videos: dict[str, dict] = {}  # video id -> {"page", "uploaded", "finished", ...}
+        self.video_processing_polls = 0
 
     # switches ----------------------------------------------------------------------------------
     @property
     def rewrites(self) -> str:
-        return f"https://graph.facebook.com={self.url},https://www.facebook.com={self.url}"
+        return (
+            f"https://graph.facebook.com={self.url},https://www.facebook.com={self.url},"
+            f"https://rupload.facebook.com={self.url}"
+        )
+
+    def page_tokens(self) -> set[str]:
+        return set() if self.revoked_pages else {"page-token-" + p["id"] for p in self.pages}
 
     def fail_500(self, *, times: int = 1, path: str = "") -> None:
         self.fail(
@@ -126,8 +143,9 @@ class FakeInstagram(FakeServer):
         )
 
     def expire_tokens(self) -> None:
-        """Every token stops working (password change / revoked grant)."""
+        """Every token stops working (password change / revoked grant), Page tokens too."""
         self.tokens.clear()
+        self.revoked_pages = True
 
     def published_count(self) -> int:
         return sum(self.publish_calls.values())
@@ -140,10 +158,15 @@ class FakeInstagram(FakeServer):
             return self._dialog(request)
         if parts == ["oauth", "access_token"]:
             return self._access_token(request)
-        if request.bearer not in self.tokens:
+        if parts and parts[0] == "video-upload":  # rupload host: OAuth header only
+            return self._rupload(parts[-1], request)
+        if request.bearer not in self.tokens and request.bearer not in self.page_tokens():
             return meta_error(
                 190, "Error validating access token: Session has expired", subcode=463
             )
+        page = self._page(parts[0]) if parts else None
+        if page and len(parts) == 2:
+            return self._page_call(page, parts[1], request)
         if parts == ["me"]:
             return Response(200, {"id": self.user_id, "name": "Fake Marketer"})
         if parts == ["me", "permissions"]:
@@ -152,7 +175,13 @@ class FakeInstagram(FakeServer):
                 {
                     "data": [
                         {"permission": p, "status": "granted"}
-                        for p in ("instagram_basic", "instagram_content_publish", "pages_show_list")
+                        for p in (
+                            "instagram_basic",
+                            "instagram_content_publish",
+                            "pages_show_list",
+                            "pages_manage_posts",
+                            "publish_video",
+                        )
                     ]
                 },
             )
@@ -180,6 +209,88 @@ class FakeInstagram(FakeServer):
         if len(parts) == 1:
             return self._node(parts[0])
         return meta_error(100, f"Unknown path components: {path}")
+
+    # Facebook Pages ---------------------------------------------------------------------------
+    def _page(self, node_id: str) -> dict | None:
+        return next((p for p in self.pages if p["id"] == node_id), None)
+
+    def _page_call(self, page: dict, edge: str, request: Request) -> Response:
+        if request.bearer != "page-token-" + page["id"]:
+            return meta_error(200, "(#200) Requires a Page access token")
+        if edge == "feed" and request.method == "GET":
+            posts = [
+                {"id": pid, "message": p["message"], "created_time": "2026-11-21T10:00:00+0000"}
+                for pid, p in self.fb_posts.items()
+                if p["page"] == page["id"]
+            ][::-1][:10]
+            return Response(200, {"data": posts})
+        if edge == "feed":
+            message, link = request.param("message"), request.param("link")
+            attached = request.form.get("attached_media") or []
+            if not (message or link or attached):
+                return meta_error(100, "(#100) Missing message or attachment")
+            return Response(
+                200, {"id": self._fb_post(page, message, link, [a["media_fbid"] for a in attached])}
+            )
+        if edge == "photos":
+            photo_id = str(next(self._ids))
+            published = request.param("published", "true") != "false"
+            self.fb_photos[photo_id] = {
+                "page": page["id"],
+                "url": request.param("url"),
+                "published": published,
+            }
+            if not published:
+                return Response(200, {"id": photo_id})
+            post_id = self._fb_post(page, request.param("caption"), "", [photo_id])
+            return Response(200, {"id": photo_id, "post_id": post_id})
+        if edge == "video_reels":
+            return self._reels(page, request)
+        return meta_error(100, f"Unknown edge {edge}")
+
+    def _fb_post(self, page: dict, message: str, link: str, photos: list[str]) -> str:
+        post_id = f"{page['id']}_{next(self._ids)}"
+        self.fb_posts[post_id] = {
+            "page": page["id"],
+            "message": message,
+            "link": link,
+            "photos": photos,
+        }
+        return post_id
+
+    def _reels(self, page: dict, request: Request) -> Response:
+        phase = request.param("upload_phase")
+        if phase == "start":
+            video_id = str(next(self._ids))
+            self.fb_videos[video_id] = {
+                "page": page["id"],
+                "uploaded": False,
+                "finished": False,
+                "polls_left": self.video_processing_polls,
+            }
+            return Response(
+                200,
+                {
+                    "video_id": video_id,
+                    "upload_url": f"https://rupload.facebook.com/video-upload/{VERSION}/{video_id}",
+                },
+            )
+        video = self.fb_videos.get(request.param("video_id"))
+        if phase == "finish" and video and video["uploaded"]:
+            video["finished"] = True
+            video["description"] = request.param("description")
+            return Response(200, {"success": True})
+        return meta_error(100, "Invalid upload phase or video not uploaded")
+
+    def _rupload(self, video_id: str, request: Request) -> Response:
+        video = self.fb_videos.get(video_id)
+        token = request.headers.get("authorization", "")
+        if video is None or token != "OAuth page-token-" + video["page"]:
+            return meta_error(190, "Invalid OAuth access token.")
+        if not (request.headers.get("file-url") or request.body):
+            return meta_error(100, "Upload needs a body or a file_url header")
+        video["uploaded"] = True
+        return Response(200, {"success": True, "message": "Upload successful."})
 
     def _dialog(self, request: Request) -> Response:
         if request.query.get("client_id") != self.client_id:
@@ -288,6 +399,30 @@ class FakeInstagram(FakeServer):
         )
 
     def _node(self, node_id: str) -> Response:
+        if node_id in self.fb_posts:
+            return Response(
+                200, {"id": node_id, "permalink_url": f"https://www.facebook.com/{node_id}"}
+            )
+        if node_id in self.fb_videos:
+            video = self.fb_videos[node_id]
+            if not video["finished"]:
+                return Response(200, {"id": node_id, "status": {"video_status": "upload_complete"}})
+            video["polls_left"] -= 1
+            if video["polls_left"] >= 0:
+                return Response(200, {"id": node_id, "status": {"video_status": "processing"}})
+            if "post_id" not in video:
+                video["post_id"] = self._fb_post(
+                    self._page(video["page"]), video["description"], "", []
+                )
+            return Response(
+                200,
+                {
+                    "id": node_id,
+                    "status": {"video_status": "ready"},
+                    "post_id": video["post_id"],
+                    "permalink_url": f"/reel/{node_id}",
+                },
+            )
         if node_id in self.containers:
             container = self.containers[node_id]
             if container.status == "IN_PROGRESS":
