@@ -257,3 +257,16 @@ def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> lis
                 )
             )
     return problems
+
+
+# Posts per profile per day that the platforms allow through the API (PLATFORMS.md §2.3, §4.3,
+# §5.3, §7.3). None = no documented cap. The scheduler never plans more than this on one day.
+DAILY_POST_CAPS: dict[str, int | None] = {
+    "instagram": 50,  # content_publishing_limit quota_total ("currently 50"; read at publish too)
+    "facebook": None,  # no numeric cap for feed posts (Reels: 30 per 24 h)
+    "tiktok": 15,  # Direct Post: ~15 a day per creator
+    "linkedin": 100,  # ~100 a day per organisation
+    "youtube": 6,  # 10,000 quota units a day / 1,600 per upload
+    "x": None,
+    "pinterest": None,
+}

@@ -194,6 +194,7 @@ class EventType(models.TextChoices):
     TARGET_FAILED = "target.failed"
     TARGET_UNCONFIRMED = "target.unconfirmed"
     CONNECTION_DISCONNECTED = "connection.disconnected"
+    CONTENT_NEEDED = "content.needed"
 
 
 class PublishEvent(models.Model):

@@ -281,6 +281,10 @@ def post_approve(*, post: Post, actor: Actor, reason: str = "") -> Post:
     _post_transition(post=post, to=PostStatus.APPROVED, actor=actor, reason=reason)
     for target in post.targets.filter(status=T.PENDING, scheduled_at__isnull=False):
         target_transition(target=target, to=T.SCHEDULED, actor=actor, reason="requested time")
+    # The rest take the next free slot now, so the caller sees their times at once.
+    from scheduling.services import targets_attach  # scheduling builds on this module
+
+    targets_attach(target_ids=list(post.targets.values_list("pk", flat=True)))
     return post
 
 
@@ -305,7 +309,14 @@ def target_cancel(*, target: PostTarget, actor: Actor) -> PostTarget:
     if T.CANCELLED not in TARGET_TRANSITIONS[target.status]:
         raise InvalidTransition(f"A {target.status} target cannot be cancelled.")
     target_transition(target=target, to=T.CANCELLED, actor=actor, reason="cancelled")
+    _slot_free(target)
     return target
+
+
+def _slot_free(target: PostTarget) -> None:
+    from scheduling.services import slot_free  # scheduling builds on this module
+
+    slot_free(target=target)
 
 
 def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetime) -> PostTarget:
@@ -317,6 +328,7 @@ def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetim
         PostTarget.objects.filter(pk=target.pk).update(scheduled_at=scheduled_at)
         target.scheduled_at = scheduled_at
         return target
+    _slot_free(target)  # a hand-picked time leaves the slot for another post
     target_transition(
         target=target,
         to=T.SCHEDULED,

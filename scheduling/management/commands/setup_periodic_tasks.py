@@ -9,6 +9,8 @@ PERIODIC_TASKS = {
     "Deliver webhooks": ("publishing.deliver_webhooks", 60),
     "Check tokens": ("channels.check_tokens", 3600),
     "Check posts due soon": ("publishing.check_upcoming", 600),
+    "Compute slots": ("scheduling.compute_slots", 6 * 3600),
+    "Attach posts to the schedule": ("scheduling.attach_to_schedule", 300),
 }
 
 

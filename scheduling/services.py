@@ -1,0 +1,363 @@
+"""Slots and attach-to-schedule.
+
+compute_slots (daily) plans each profile's publishing times `horizon_days` ahead from the account's
+mode; attach_to_schedule (every few minutes, and at once when a post is approved) gives each pending
+target the earliest free slot of its profile within the day budgets. A slot holds at most one
+target (a one-to-one column), and recomputing never moves a target that holds a slot unless that
+slot disappears.
+"""
+
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import ClientAccount
+from channels.limits import DAILY_POST_CAPS
+from channels.models import ConnectionStatus, Profile
+from publishing.events import event_emit
+from publishing.models import AuditEntry, EventType, PostStatus, PostTarget, TargetStatus
+from publishing.services import SYSTEM, Actor, audit_entry
+from scheduling.models import SLOTS_PER_DAY, Mode, ProfileSchedule, ScheduleSettings, Slot
+from scheduling.timeutils import local_to_utc
+from scheduling.windows import best_times, parse_hhmm
+
+T = TargetStatus
+SCHEDULER = Actor(label="scheduler")
+# A slot this close to now is left alone: the dispatcher may already be publishing it.
+LEAD = timedelta(minutes=2)
+CONTENT_NEEDED_WITHIN = timedelta(hours=48)
+COUNTED = (T.SCHEDULED, T.PUBLISHING, T.PUBLISHED, T.MANUAL, T.SENT_TO_DRAFTS)
+ADAPTIVE_MIN_DAYS = 14
+
+
+@dataclass
+class EffectiveMode:
+    mode: str
+    reason: str = ""
+
+
+def schedule_settings(account: ClientAccount) -> ScheduleSettings:
+    return ScheduleSettings.objects.get_or_create(account=account)[0]
+
+
+def mode_in_effect(settings_: ScheduleSettings) -> EffectiveMode:
+    """Which mode actually plans the slots, and why when it differs from the chosen one."""
+    if settings_.mode == Mode.ADAPTIVE:
+        return EffectiveMode(
+            Mode.AUTOMATIC,
+            f"Adaptive needs {ADAPTIVE_MIN_DAYS} days of engagement data per profile; "
+            "engagement is not collected yet (analytics), so the automatic windows are used.",
+        )
+    return EffectiveMode(settings_.mode)
+
+
+def profile_times(
+    profile: Profile, schedule: ProfileSchedule | None, weekday: int, mode: str, per_day: int
+) -> list[time]:
+    if mode == Mode.CUSTOM:
+        values = (schedule.custom_times if schedule else {}).get(str(weekday), [])
+        return sorted({parse_hhmm(v) for v in values})
+    return best_times(profile.platform, weekday, per_day)
+
+
+def custom_times_clean(raw: dict[str, str]) -> dict[str, list[str]]:
+    """{"0": "09:00, 17:30", …} from a form → {"0": ["09:00", "17:30"]}; ValueError names the day."""
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    cleaned: dict[str, list[str]] = {}
+    for weekday, text in raw.items():
+        values = [v for v in (text or "").replace(";", ",").split(",") if v.strip()]
+        try:
+            times = sorted({parse_hhmm(v) for v in values})
+        except ValueError as exc:
+            raise ValueError(f"{days[int(weekday)]}: {exc}") from None
+        cleaned[str(weekday)] = [t.strftime("%H:%M") for t in times]
+    return cleaned
+
+
+# compute_slots ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ComputeResult:
+    created: int = 0
+    removed: int = 0
+    released: int = 0
+
+
+def slots_compute(*, accounts=None, now: datetime | None = None) -> ComputeResult:
+    now = now or timezone.now()
+    result = ComputeResult()
+    accounts = accounts if accounts is not None else ClientAccount.objects.all()
+    settings_by_account = {
+        s.account_id: s for s in ScheduleSettings.objects.filter(account__in=accounts)
+    }
+    for account in accounts:
+        settings_ = settings_by_account.get(account.pk) or ScheduleSettings(account=account)
+        _compute_account(account, settings_, now, result)
+    return result
+
+
+def _compute_account(account, settings_: ScheduleSettings, now, result: ComputeResult) -> None:
+    tz = zoneinfo.ZoneInfo(account.timezone)
+    effective = mode_in_effect(settings_)
+    profiles = list(Profile.objects.filter(account=account).select_related("schedule"))
+    desired: dict[tuple[int, datetime], tuple[date, str]] = {}
+    if effective.mode != Mode.MANUAL:
+        today = now.astimezone(tz).date()
+        per_day = SLOTS_PER_DAY[settings_.temperature]
+        for profile in profiles:
+            schedule = getattr(profile, "schedule", None)
+            for offset in range(settings_.horizon_days):
+                day = today + timedelta(days=offset)
+                for at in profile_times(profile, schedule, day.weekday(), effective.mode, per_day):
+                    starts_at = local_to_utc(day, at, tz)
+                    if starts_at > now + LEAD:
+                        desired[(profile.pk, starts_at)] = (day, effective.mode)
+
+    existing = {
+        (slot.profile_id, slot.starts_at): slot
+        for slot in Slot.objects.filter(profile__in=profiles, starts_at__gt=now + LEAD)
+    }
+    new = [
+        Slot(profile_id=pid, starts_at=starts_at, local_date=day, source=source)
+        for (pid, starts_at), (day, source) in desired.items()
+        if (pid, starts_at) not in existing
+    ]
+    Slot.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    result.created += len(new)
+
+    gone = [slot for key, slot in existing.items() if key not in desired]
+    filled = [slot for slot in gone if slot.target_id]
+    if filled and effective.mode != Mode.MANUAL:
+        # Their slot disappeared: back to pending so attach gives them a new one.
+        result.released += _release_slot_targets(filled)
+    Slot.objects.filter(pk__in=[s.pk for s in gone]).delete()
+    result.removed += len(gone)
+
+
+def _release_slot_targets(slots: list[Slot]) -> int:
+    released = 0
+    with transaction.atomic():
+        targets = PostTarget.objects.select_for_update().filter(
+            pk__in=[s.target_id for s in slots], status=T.SCHEDULED
+        )
+        for target in targets:
+            updated = PostTarget.objects.filter(pk=target.pk, status=T.SCHEDULED).update(
+                status=T.PENDING, scheduled_at=None, next_attempt_at=None, updated_at=timezone.now()
+            )
+            if updated:
+                AuditEntry.objects.create(
+                    post_id=target.post_id,
+                    target_id=target.pk,
+                    from_status=T.SCHEDULED,
+                    to_status=T.PENDING,
+                    actor_label=SCHEDULER.text,
+                    reason="its slot was removed by a schedule change",
+                )
+                released += 1
+    return released
+
+
+# attach_to_schedule ----------------------------------------------------------------------------
+
+
+@dataclass
+class AttachResult:
+    attached: int = 0
+    waiting: int = 0
+    content_needed: int = 0
+    reasons: dict[int, str] = field(default_factory=dict)
+
+
+def _waiting_targets():
+    return PostTarget.objects.filter(
+        status=T.PENDING,
+        scheduled_at__isnull=True,
+        post__status=PostStatus.APPROVED,
+        profile__connection__status=ConnectionStatus.ACTIVE,
+    ).exclude(post__account__schedule_settings__mode=Mode.MANUAL)
+
+
+def targets_attach(
+    *, target_ids=None, account: ClientAccount | None = None, now: datetime | None = None
+) -> AttachResult:
+    """Give waiting targets the earliest free slot of their profile, within the day budgets."""
+    now = now or timezone.now()
+    result = AttachResult()
+    waiting = _waiting_targets()
+    if target_ids is not None:
+        waiting = waiting.filter(pk__in=target_ids)
+    if account is not None:
+        waiting = waiting.filter(post__account=account)
+    profile_ids = sorted(set(waiting.values_list("profile_id", flat=True)))
+    profiles = Profile.objects.select_related("account", "schedule").in_bulk(profile_ids)
+    settings_by_account = {
+        s.account_id: s
+        for s in ScheduleSettings.objects.filter(
+            account__in={p.account_id for p in profiles.values()}
+        )
+    }
+    for profile_id in profile_ids:
+        profile = profiles[profile_id]
+        settings_ = settings_by_account.get(profile.account_id) or ScheduleSettings()
+        _attach_profile(profile, settings_, waiting, now, result)
+    return result
+
+
+def _attach_profile(profile: Profile, settings_, waiting, now, result: AttachResult) -> None:
+    tz = zoneinfo.ZoneInfo(profile.account.timezone)
+    with transaction.atomic():
+        # Row locks make concurrent attach runs take turns per profile (SQLite: one writer).
+        targets = _locked(waiting.filter(profile=profile)).order_by("post__created_at", "pk")
+        targets = list(targets)
+        if not targets:
+            return
+        free = list(
+            _locked(
+                Slot.objects.filter(profile=profile, target__isnull=True, starts_at__gt=now + LEAD)
+            ).order_by("starts_at")
+        )
+        cap = _daily_cap(profile)
+        used = _used_per_day(profile, tz, now) if cap is not None else Counter()
+        custom = mode_in_effect(settings_).mode == Mode.CUSTOM
+        first_day = free[0].local_date if free else None
+        if custom:  # custom mode falls back to later slots of the same local day only
+            free = [slot for slot in free if slot.local_date == first_day]
+        assignments: list[tuple[PostTarget, Slot]] = []
+        slots = iter(free)
+        for target in targets:
+            slot = None
+            for candidate in slots:
+                if cap is None or used[candidate.local_date] < cap:
+                    slot = candidate
+                    break
+            if slot is None:
+                result.waiting += 1
+                result.reasons[target.pk] = _why_waiting(free, cap, custom, first_day)
+                continue
+            used[slot.local_date] += 1
+            assignments.append((target, slot))
+        _apply(assignments, now)
+        result.attached += len(assignments)
+        waiting_ids = [t.pk for t in targets if t.pk in result.reasons]
+        for target_id in waiting_ids:
+            PostTarget.objects.filter(pk=target_id).update(
+                error_code="no_slot", error_message=result.reasons[target_id]
+            )
+
+
+def _locked(queryset):
+    if connection.features.has_select_for_update:
+        return queryset.select_for_update(of=("self",))
+    return queryset
+
+
+def _why_waiting(free, cap, custom, first_day) -> str:
+    if not free:
+        return "No free slot in the planning horizon; add times or raise the temperature."
+    if custom:
+        return (
+            f"The slots of {first_day:%a %d %b} are full or over the daily budget ({cap}); "
+            "custom mode only falls back within the same day."
+        )
+    return f"Every free slot in the horizon is on a day whose budget ({cap}) is spent."
+
+
+def _daily_cap(profile: Profile) -> int | None:
+    caps = [DAILY_POST_CAPS.get(profile.platform)]
+    schedule = getattr(profile, "schedule", None)
+    if schedule and schedule.daily_cap:
+        caps.append(schedule.daily_cap)
+    caps = [c for c in caps if c is not None]
+    return min(caps) if caps else None
+
+
+def _used_per_day(profile: Profile, tz, now) -> Counter:
+    """Posts already planned or out per local day: slotted and hand-timed alike."""
+    times = PostTarget.objects.filter(
+        profile=profile, status__in=COUNTED, scheduled_at__gte=now - timedelta(days=1)
+    ).values_list("scheduled_at", flat=True)
+    return Counter(t.astimezone(tz).date() for t in times)
+
+
+def _apply(assignments: list[tuple[PostTarget, Slot]], now) -> None:
+    if not assignments:
+        return
+    for target, slot in assignments:
+        slot.target = target
+        target.status, target.scheduled_at = T.SCHEDULED, slot.starts_at
+        target.error_code, target.error_message, target.updated_at = "", "", now
+    Slot.objects.bulk_update([s for _, s in assignments], ["target"])
+    PostTarget.objects.bulk_update(
+        [t for t, _ in assignments],
+        ["status", "scheduled_at", "error_code", "error_message", "updated_at"],
+    )
+    AuditEntry.objects.bulk_create(
+        audit_entry(
+            post_id=t.post_id,
+            target_id=t.pk,
+            frm=T.PENDING,
+            to=T.SCHEDULED,
+            actor=SCHEDULER,
+            reason=f"next free slot {s.starts_at:%Y-%m-%d %H:%M} UTC",
+        )
+        for t, s in assignments
+    )
+
+
+def slots_content_needed(*, now: datetime | None = None) -> int:
+    """generation_mode=automatic: one content.needed event per unfilled slot in the next 48 h."""
+    now = now or timezone.now()
+    slots = Slot.objects.filter(
+        target__isnull=True,
+        content_needed_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + CONTENT_NEEDED_WITHIN,
+        profile__account__schedule_settings__generation_mode="automatic",
+    ).select_related("profile__account")
+    emitted = 0
+    for slot in slots:
+        # Mark first: the event is never repeated for the same slot, even if two runs overlap.
+        if not Slot.objects.filter(pk=slot.pk, content_needed_at__isnull=True).update(
+            content_needed_at=now
+        ):
+            continue
+        event_emit(
+            account=slot.profile.account,
+            event=EventType.CONTENT_NEEDED,
+            payload={
+                "slot_id": slot.pk,
+                "profile_id": slot.profile_id,
+                "platform": slot.profile.platform,
+                "starts_at": slot.starts_at,
+            },
+        )
+        emitted += 1
+    return emitted
+
+
+def schedule_tick(*, now: datetime | None = None) -> AttachResult:
+    """What attach_to_schedule runs: attach, then ask for content for empty slots."""
+    result = targets_attach(now=now)
+    result.content_needed = slots_content_needed(now=now)
+    return result
+
+
+def slot_free(*, target: PostTarget) -> None:
+    """A target left its slot (cancelled, rescheduled by hand): the slot is free again."""
+    Slot.objects.filter(target=target).update(target=None)
+
+
+def settings_save(*, account: ClientAccount, actor: Actor = SYSTEM, **values) -> ScheduleSettings:
+    settings_ = schedule_settings(account)
+    for name, value in values.items():
+        setattr(settings_, name, value)
+    settings_.full_clean()
+    settings_.save()
+    slots_compute(accounts=[account])
+    targets_attach(account=account)
+    return settings_
