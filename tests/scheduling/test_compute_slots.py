@@ -1,0 +1,133 @@
+"""compute_slots: every mode, temperatures, horizon, recompute rules and DST."""
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from publishing.models import PostTarget
+from scheduling.models import ProfileSchedule, ScheduleSettings, Slot
+from scheduling.services import slots_compute
+from tests.factories import ProfileFactory, TargetFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday, before the day's first window
+
+
+@pytest.fixture
+def profile(account):
+    return ProfileFactory(connection__account=account, platform="instagram")
+
+
+def local_times(profile, tz="UTC"):
+    zone = ZoneInfo(tz)
+    return [
+        s.starts_at.astimezone(zone).strftime("%a %H:%M")
+        for s in Slot.objects.filter(profile=profile)
+    ]
+
+
+@pytest.mark.parametrize(("temperature", "per_day"), [("cold", 1), ("warm", 2), ("hot", 3)])
+def test_automatic_slots_follow_the_temperature(account, profile, temperature, per_day):
+    ScheduleSettings.objects.create(account=account, temperature=temperature)
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+    per_date = Counter(s.local_date for s in Slot.objects.filter(profile=profile))
+    assert len(per_date) == 14 and set(per_date.values()) == {per_day}
+    monday = [s.starts_at for s in Slot.objects.filter(profile=profile, local_date=NOW.date())]
+    assert all(b - a >= timedelta(hours=2) for a, b in zip(monday, monday[1:], strict=False))
+
+
+def test_automatic_windows_differ_by_platform(account):
+    linkedin = ProfileFactory(connection__account=account, platform="linkedin")
+    tiktok = ProfileFactory(connection__account=account, platform="tiktok")
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+    assert local_times(linkedin)[0] == "Mon 08:00"  # weekday mornings
+    assert local_times(tiktok)[0] == "Mon 19:00"  # evenings
+
+
+def test_custom_times_per_weekday_in_the_account_zone(account, profile):
+    account.timezone = "America/New_York"
+    account.save()
+    ScheduleSettings.objects.create(account=account, mode="custom", horizon_days=7)
+    ProfileSchedule.objects.create(
+        profile=profile, custom_times={"0": ["09:15", "18:00"], "2": ["12:00"]}
+    )
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+    assert local_times(profile, "America/New_York") == ["Mon 09:15", "Mon 18:00", "Wed 12:00"]
+
+
+def test_adaptive_without_data_behaves_as_automatic(account, profile):
+    ScheduleSettings.objects.create(account=account, mode="adaptive")
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+    assert {s.source for s in Slot.objects.all()} == {"automatic"}
+
+
+def test_manual_mode_generates_nothing_and_removes_free_slots(account, profile):
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+        assert Slot.objects.count() == 14
+        ScheduleSettings.objects.create(account=account, mode="manual")
+        slots_compute()
+    assert Slot.objects.count() == 0
+
+
+def test_recompute_keeps_filled_slots_and_releases_targets_whose_slot_disappears(account, profile):
+    settings_ = ScheduleSettings.objects.create(account=account, mode="custom", horizon_days=3)
+    schedule = ProfileSchedule.objects.create(
+        profile=profile, custom_times={"0": ["09:00"], "1": ["09:00"]}
+    )
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+        monday, tuesday = Slot.objects.order_by("starts_at")
+        kept = TargetFactory(post__account=account, profile=profile, scheduled_at=monday.starts_at)
+        moved = TargetFactory(
+            post__account=account, profile=profile, scheduled_at=tuesday.starts_at
+        )
+        Slot.objects.filter(pk=monday.pk).update(target=kept)
+        Slot.objects.filter(pk=tuesday.pk).update(target=moved)
+        schedule.custom_times = {"0": ["09:00"], "1": ["10:00"]}
+        schedule.save()
+        settings_.save()
+        result = slots_compute()
+    assert result.released == 1
+    assert Slot.objects.get(target=kept).pk == monday.pk  # never moved
+    moved = PostTarget.objects.get(pk=moved.pk)
+    assert (moved.status, moved.scheduled_at) == ("pending", None)
+    assert local_times(profile) == ["Mon 09:00", "Tue 10:00"]
+
+
+def test_slots_stay_at_local_time_across_dst(account, profile):
+    account.timezone = "Europe/London"
+    account.save()
+    ScheduleSettings.objects.create(account=account, mode="custom", horizon_days=4)
+    ProfileSchedule.objects.create(
+        profile=profile, custom_times={str(d): ["09:00", "01:30"] for d in range(7)}
+    )
+    with time_machine.travel(datetime(2027, 3, 26, 0, 0, tzinfo=UTC), tick=False):
+        slots_compute()
+    utc = [s.starts_at for s in Slot.objects.filter(profile=profile)]
+    assert datetime(2027, 3, 27, 9, tzinfo=UTC) in utc  # GMT
+    assert datetime(2027, 3, 29, 8, tzinfo=UTC) in utc  # BST: still 09:00 local
+    assert datetime(2027, 3, 28, 1, tzinfo=UTC) in utc  # 01:30 did not exist → 02:00 local
+
+
+def test_command_output(account, profile):
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("compute_slots", stdout=out)
+    assert out.getvalue().strip() == "created 14, removed 0, released 0"
+
+
+def test_command_rejects_an_unknown_account():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No client account with slug 'nope'"):
+        call_command("compute_slots", "--account", "nope")
