@@ -71,6 +71,17 @@ class ClientAccount(models.Model):
     # The social publishing module is opt-in; only account admins may switch it on.
     publishing_enabled = models.BooleanField(default=False)
     approval_required = models.BooleanField(default=False)
+    approval_digest = models.CharField(
+        max_length=10,
+        choices=[("immediate", "Immediately"), ("hourly", "Hourly"), ("daily", "Daily")],
+        default="immediate",
+    )
+    approval_digest_hour = models.PositiveSmallIntegerField(
+        default=9, help_text="Local hour (0–23) of the daily digest."
+    )
+    approval_link_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days a reviewer's email link stays valid."
+    )
     # UTM tags added to links at publish time; campaign = the post's bucket, else this value.
     utm_enabled = models.BooleanField(default=True)
     utm_campaign = models.CharField(max_length=100, blank=True)
@@ -104,11 +115,32 @@ class Membership(models.Model):
         return f"{self.user} in {self.account} ({self.role})"
 
 
+class ExternalReviewer(models.Model):
+    """A client-side reviewer without a login: approves from signed email links only."""
+
+    account = models.ForeignKey(
+        ClientAccount, on_delete=models.CASCADE, related_name="external_reviewers"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "email"], name="unique_external_reviewer")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class ApiToken(models.Model):
     """A Bearer token for the JSON API, bound to one client account. Only its hash is stored."""
 
     account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, default="api")
+    # What the token may do: marketers create and schedule; reviewers/admins may also approve.
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MARKETER)
     prefix = models.CharField(max_length=12, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

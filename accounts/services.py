@@ -74,11 +74,15 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, account: ClientAccount, name: str = "api") -> tuple[ApiToken, str]:
+def api_token_create(
+    *, account: ClientAccount, name: str = "api", role: str = Role.MARKETER
+) -> tuple[ApiToken, str]:
     """Returns the row and the raw token; the raw token is shown once and never stored."""
+    if role not in Role.values:
+        raise ValueError(f"role: must be one of {', '.join(Role.values)}.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        account=account, name=name, prefix=raw[:10], token_hash=_hash(raw)
+        account=account, name=name, role=role, prefix=raw[:10], token_hash=_hash(raw)
     )
     return token, raw
 

@@ -1,16 +1,18 @@
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from publishing.approval import DECIDERS, post_reject
 from publishing.models import Post, PostTarget
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
 from publishing.services import (
     Actor,
     MediaInput,
+    post_approve,
     post_create,
     target_cancel,
     target_mark_posted,
@@ -177,3 +179,35 @@ def mark_posted(request, target_id: int, payload: MarkPostedIn):
         actor=_actor(request),
         permalink=payload.permalink,
     )
+
+
+class RejectIn(Schema):
+    comment: str
+
+
+def _decider(request) -> Actor:
+    if request.auth.role not in DECIDERS:
+        raise PermissionDenied(
+            "This token cannot approve or reject; create one with "
+            "`create_api_token SLUG --role reviewer`."
+        )
+    return _actor(request)
+
+
+@router.post("/posts/{post_id}/approve", response=PostOut)
+def approve_post(request, post_id: int):
+    post = _post_or_404(request, post_id)
+    post_approve(
+        post=post, actor=_decider(request), reason=f"approved version {post.version} via API"
+    )
+    return _post_or_404(request, post_id)
+
+
+@router.post("/posts/{post_id}/reject", response=PostOut)
+def reject_post(request, post_id: int, payload: RejectIn):
+    post = _post_or_404(request, post_id)
+    try:
+        post_reject(post=post, actor=_decider(request), comment=payload.comment)
+    except ValueError as exc:
+        raise ValidationError({"comment": [str(exc)]}) from exc
+    return _post_or_404(request, post_id)

@@ -272,3 +272,46 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class PostComment(models.Model):
+    """The review thread on a post: rejections and the conversation around them."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    author_label = models.CharField(max_length=254)
+    body = models.TextField()
+    is_rejection = models.BooleanField(default=False)
+    post_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author_label} on post {self.post_id}"
+
+
+class ReviewLink(models.Model):
+    """One reviewer's signed, single-use email link for one version of one post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="review_links")
+    post_version = models.PositiveIntegerField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    reviewer_email = models.EmailField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_for = models.CharField(max_length=10, blank=True)  # approve | reject
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["reviewer_email", "created_at"], name="reviewlink_sent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"review of post {self.post_id} v{self.post_version} for {self.reviewer_email}"

@@ -106,11 +106,23 @@ def target_transition(
     return True
 
 
-def _post_transition(*, post: Post, to: str, actor: Actor, reason: str = "") -> None:
+def _post_transition(
+    *, post: Post, to: str, actor: Actor, reason: str = "", version: int | None = None, **fields
+) -> None:
+    """Conditional on the status (and version) the caller saw: a concurrent change wins."""
     frm = post.status
-    Post.objects.filter(pk=post.pk).update(status=to, updated_at=timezone.now())
-    audit_entry(post_id=post.pk, target_id=None, frm=frm, to=to, actor=actor, reason=reason).save()
+    match = {"pk": post.pk, "status": frm}
+    if version is not None:
+        match["version"] = version
+    with transaction.atomic():
+        if not Post.objects.filter(**match).update(status=to, updated_at=timezone.now(), **fields):
+            raise InvalidTransition("The post changed meanwhile; reload it and try again.")
+        audit_entry(
+            post_id=post.pk, target_id=None, frm=frm, to=to, actor=actor, reason=reason
+        ).save()
     post.status = to
+    for name, value in fields.items():
+        setattr(post, name, value)
 
 
 def media_item(media: PostMedia) -> MediaItem:
@@ -274,11 +286,22 @@ def post_submit(*, post: Post, actor: Actor) -> Post:
     return post
 
 
-def post_approve(*, post: Post, actor: Actor, reason: str = "") -> Post:
-    """Approved posts release their targets: a requested time schedules them at once."""
+def post_approve(*, post: Post, actor: Actor, reason: str = "", version: int | None = None) -> Post:
+    """Approved posts release their targets: a requested time schedules them at once.
+
+    `version` (from a review link) makes the approval hold only for the version reviewed.
+    """
     if post.status == PostStatus.APPROVED:
         raise InvalidTransition("This post is already approved.")
-    _post_transition(post=post, to=PostStatus.APPROVED, actor=actor, reason=reason)
+    if post.status == PostStatus.DRAFT and post.account.approval_required:
+        raise InvalidTransition("Submit the draft for approval first.")
+    _post_transition(
+        post=post,
+        to=PostStatus.APPROVED,
+        actor=actor,
+        reason=reason or f"approved version {post.version}",
+        version=version,
+    )
     for target in post.targets.filter(status=T.PENDING, scheduled_at__isnull=False):
         target_transition(target=target, to=T.SCHEDULED, actor=actor, reason="requested time")
     # The rest take the next free slot now, so the caller sees their times at once.

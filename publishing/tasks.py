@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from publishing.approval import digests_send
 from publishing.dispatch import dispatcher_tick, target_publish, targets_claim_due
 from publishing.events import deliveries_send_due, delivery_send
 from publishing.notifications import targets_precheck
@@ -35,3 +36,8 @@ def deliver_webhooks() -> int:
 def check_upcoming() -> int:
     """Every 10 minutes: warn authors of posts due in 24 h / 1 h that will not go out as they are."""
     return targets_precheck()
+
+
+@shared_task(name="publishing.send_digests", ignore_result=True)
+def send_digests() -> int:
+    return digests_send()

@@ -7,6 +7,13 @@ urlpatterns = [
     path("a/<slug:slug>/posts/new/", views.post_new, name="new"),
     path("a/<slug:slug>/posts/<int:post_id>/", views.post_detail, name="detail"),
     path("a/<slug:slug>/manual/", views.manual_queue, name="manual"),
+    path("a/<slug:slug>/approvals/", views.approvals, name="approvals"),
+    path(
+        "a/<slug:slug>/posts/<int:post_id>/<str:action>/",
+        views.post_action,
+        name="post_action",
+    ),
+    path("review/<str:token>/", views.review, name="review"),
     path(
         "a/<slug:slug>/targets/<int:target_id>/mark-posted/",
         views.target_mark_posted_view,

@@ -1,6 +1,6 @@
 """The JSON API at /api/v1/ (django-ninja): Bearer tokens from `create_api_token`."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -37,6 +37,11 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(InvalidTransition)
 def invalid_transition(request, exc: InvalidTransition):
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc: PermissionDenied):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
 
 
 @api.exception_handler(AuthenticationError)

@@ -43,7 +43,7 @@ def outsider_client(outsider) -> Client:
 
 @pytest.fixture
 def api_token(account) -> str:
-    return api_token_create(account=account)[1]
+    return api_token_create(account=account, role="admin")[1]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ PERIODIC_TASKS = {
     "Check tokens": ("channels.check_tokens", 3600),
     "Check posts due soon": ("publishing.check_upcoming", 600),
     "Compute slots": ("scheduling.compute_slots", 6 * 3600),
+    "Send approval digests": ("publishing.send_digests", 300),
     "Attach posts to the schedule": ("scheduling.attach_to_schedule", 300),
 }
 

@@ -1,0 +1,316 @@
+"""Approval: reviewers, decisions, the comment thread, signed email links and digests.
+
+A review link is a signed token naming one ReviewLink row, which binds the reviewer, the post and
+the post version, and expires (default 7 days). GET shows the post; only POST acts, once. A used,
+expired, tampered or superseded link changes nothing and says why.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
+from publishing.models import Post, PostComment, PostStatus, ReviewLink, TargetStatus
+from publishing.services import (
+    Actor,
+    InvalidTransition,
+    _post_transition,
+    _slot_free,
+    post_approve,
+    target_transition,
+)
+from scheduling.models import Slot
+
+LINK_SALT = "socialdist.review-link"
+DECIDERS = (Role.ADMIN, Role.REVIEWER)
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    email: str
+    user: User | None = None
+
+    @property
+    def label(self) -> str:
+        return self.email
+
+
+def reviewers_for(account: ClientAccount) -> list[Reviewer]:
+    """Designated reviewers: members with the reviewer role and external reviewer emails.
+
+    With none designated, the account admins review, so no post waits on nobody.
+    """
+    members = Membership.objects.filter(account=account, user__is_active=True).select_related(
+        "user"
+    )
+    reviewers = [Reviewer(m.user.email, m.user) for m in members if m.role == Role.REVIEWER]
+    reviewers += [Reviewer(e.email) for e in ExternalReviewer.objects.filter(account=account)]
+    if not reviewers:
+        reviewers = [Reviewer(m.user.email, m.user) for m in members if m.role == Role.ADMIN]
+    return reviewers
+
+
+def can_decide(*, account: ClientAccount, user: User) -> bool:
+    return Membership.objects.filter(account=account, user=user, role__in=DECIDERS).exists()
+
+
+# Decisions --------------------------------------------------------------------------------------
+
+
+def post_reject(*, post: Post, actor: Actor, comment: str, version: int | None = None) -> Post:
+    """Back to draft with the reviewer's comment in the thread; the author is emailed."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValueError("comment: say what should change, so the author can fix it.")
+    if post.status != PostStatus.AWAITING_APPROVAL:
+        raise InvalidTransition(
+            f"Only posts awaiting approval can be rejected; this is {post.status}."
+        )
+    with transaction.atomic():
+        _post_transition(
+            post=post,
+            to=PostStatus.DRAFT,
+            actor=actor,
+            reason=f"rejected version {post.version}: {comment}"[:500],
+            version=version,
+        )
+        PostComment.objects.create(
+            post=post,
+            author=actor.user,
+            author_label=actor.text[:254],
+            body=comment,
+            is_rejection=True,
+            post_version=post.version,
+        )
+    _email_author_rejected(post, actor, comment)
+    return post
+
+
+def post_comment_add(*, post: Post, actor: Actor, body: str) -> PostComment:
+    body = (body or "").strip()
+    if not body:
+        raise ValueError("body: write a comment first.")
+    return PostComment.objects.create(
+        post=post,
+        author=actor.user,
+        author_label=actor.text[:254],
+        body=body[:5000],
+        post_version=post.version,
+    )
+
+
+def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
+    """Editing the creative makes a new version; an approved post goes back for approval."""
+    if caption == post.caption:
+        return post
+    new_version = post.version + 1
+    with transaction.atomic():
+        if post.status == PostStatus.APPROVED and post.account.approval_required:
+            _post_transition(
+                post=post,
+                to=PostStatus.AWAITING_APPROVAL,
+                actor=actor,
+                reason=f"edited after approval (version {new_version})",
+                caption=caption,
+                version=post.version,
+            )
+            Post.objects.filter(pk=post.pk).update(version=new_version)
+            for target in post.targets.filter(status=TargetStatus.SCHEDULED):
+                # A slot the scheduler gave is handed back; a time a person chose is kept.
+                had_slot = Slot.objects.filter(target=target).exists()
+                _slot_free(target)
+                target_transition(
+                    target=target,
+                    to=TargetStatus.PENDING,
+                    actor=actor,
+                    reason="waiting for approval of the edit",
+                    scheduled_at=None if had_slot else target.scheduled_at,
+                )
+        else:
+            Post.objects.filter(pk=post.pk).update(
+                caption=caption, version=new_version, updated_at=timezone.now()
+            )
+    post.caption, post.version = caption, new_version
+    return post
+
+
+def awaiting_since(post: Post):
+    """When the post started waiting for approval (the latest transition into it)."""
+    return post.audit.filter(target__isnull=True, to_status=PostStatus.AWAITING_APPROVAL).aggregate(
+        at=Max("created_at")
+    )["at"]
+
+
+# Review links -----------------------------------------------------------------------------------
+
+
+def review_link_create(*, post: Post, reviewer: Reviewer) -> tuple[ReviewLink, str]:
+    link = ReviewLink.objects.create(
+        post=post,
+        post_version=post.version,
+        reviewer=reviewer.user,
+        reviewer_email=reviewer.email,
+        expires_at=timezone.now() + timedelta(days=post.account.approval_link_days),
+    )
+    return link, signing.dumps({"l": link.pk}, salt=LINK_SALT)
+
+
+def review_link_url(token: str) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("publishing:review", args=[token])
+
+
+class LinkProblem(Exception):
+    """The link cannot act; the message says why, for the page shown instead."""
+
+
+def review_link_resolve(token: str) -> ReviewLink:
+    try:
+        data = signing.loads(token, salt=LINK_SALT)
+    except signing.BadSignature:
+        raise LinkProblem("This link is not valid: it was changed or cut short.") from None
+    link = (
+        ReviewLink.objects.select_related("post__account", "reviewer")
+        .filter(pk=data.get("l"))
+        .first()
+    )
+    if link is None:
+        raise LinkProblem("This link is not valid any more.")
+    if link.used_at:
+        raise LinkProblem(
+            f"This link was already used to {link.used_for} the post on "
+            f"{link.used_at:%d %b %Y at %H:%M} UTC."
+        )
+    if link.expires_at <= timezone.now():
+        raise LinkProblem("This link has expired. A new one comes with the next digest.")
+    post = link.post
+    if post.version != link.post_version:
+        raise LinkProblem("The post was edited after this link was sent; the new version "
+                          "comes with the next digest.")  # fmt: skip
+    if post.status != PostStatus.AWAITING_APPROVAL:
+        raise LinkProblem(
+            f"This post no longer needs a decision (it is {post.get_status_display().lower()})."
+        )
+    if not _still_reviewer(link):
+        raise LinkProblem("You are no longer a reviewer of this account.")
+    return link
+
+
+def _still_reviewer(link: ReviewLink) -> bool:
+    account = link.post.account
+    return any(r.email == link.reviewer_email for r in reviewers_for(account))
+
+
+def review_link_act(*, token: str, action: str, comment: str = "") -> ReviewLink:
+    """POST from the link page: approve or reject once, for the version that was sent."""
+    if action not in ("approve", "reject"):
+        raise LinkProblem("Choose Approve or Reject.")
+    with transaction.atomic():
+        link = review_link_resolve(token)
+        # Single use: the conditional update decides between two racing submissions.
+        if not ReviewLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+            used_at=timezone.now(), used_for=action
+        ):
+            raise LinkProblem("This link was already used.")
+        actor = Actor(user=link.reviewer, label=f"{link.reviewer_email} via email link")
+        post = link.post
+        if action == "approve":
+            post_approve(
+                post=post,
+                actor=actor,
+                reason=f"approved version {link.post_version} via email link",
+                version=link.post_version,
+            )
+        else:
+            post_reject(post=post, actor=actor, comment=comment, version=link.post_version)
+    return link
+
+
+# Digests ----------------------------------------------------------------------------------------
+
+
+def digests_send(*, now=None) -> int:
+    """Email each reviewer the posts awaiting them that they have no link for yet, per cadence."""
+    now = now or timezone.now()
+    sent = 0
+    accounts = ClientAccount.objects.filter(
+        approval_required=True, posts__status=PostStatus.AWAITING_APPROVAL
+    ).distinct()
+    for account in accounts:
+        waiting = list(
+            Post.objects.filter(account=account, status=PostStatus.AWAITING_APPROVAL)
+            .prefetch_related("media", "targets__profile")
+            .order_by("created_at")
+        )
+        for reviewer in reviewers_for(account):
+            if not _digest_due(account, reviewer, now):
+                continue
+            linked = set(
+                ReviewLink.objects.filter(
+                    reviewer_email=reviewer.email, post__in=waiting
+                ).values_list("post_id", "post_version")
+            )
+            fresh = [p for p in waiting if (p.pk, p.version) not in linked]
+            if fresh:
+                sent += _send_digest(account, reviewer, fresh)
+    return sent
+
+
+def _digest_due(account: ClientAccount, reviewer: Reviewer, now) -> bool:
+    last = ReviewLink.objects.filter(
+        reviewer_email=reviewer.email, post__account=account
+    ).aggregate(at=Max("created_at"))["at"]
+    if account.approval_digest == "immediate":
+        return True
+    if account.approval_digest == "hourly":
+        return last is None or now - last >= timedelta(hours=1)
+    local = now.astimezone(zoneinfo.ZoneInfo(account.timezone))
+    if local.hour < account.approval_digest_hour:
+        return False
+    today_start = local.replace(
+        hour=account.approval_digest_hour, minute=0, second=0, microsecond=0
+    )
+    return last is None or last < today_start
+
+
+def _send_digest(account: ClientAccount, reviewer: Reviewer, posts: list[Post]) -> int:
+    items = []
+    for post in posts:
+        _, token = review_link_create(post=post, reviewer=reviewer)
+        items.append({"post": post, "url": review_link_url(token), "media": list(post.media.all()),
+                      "targets": list(post.targets.all())})  # fmt: skip
+    context = {"account": account, "items": items, "reviewer": reviewer,
+               "days": account.approval_link_days}  # fmt: skip
+    message = EmailMultiAlternatives(
+        subject=f"{len(items)} post{'s' if len(items) != 1 else ''} to review for {account.name}",
+        body=render_to_string("publishing/email/digest.txt", context),
+        to=[reviewer.email],
+    )
+    message.attach_alternative(
+        render_to_string("publishing/email/digest.html", context), "text/html"
+    )
+    return message.send()
+
+
+def _email_author_rejected(post: Post, actor: Actor, comment: str) -> None:
+    author = post.created_by
+    if author is None or author.email == actor.text:
+        return
+    url = settings.PUBLIC_BASE_URL + reverse("publishing:detail", args=[post.account.slug, post.pk])
+    send_mail(
+        subject=f"Changes requested on your post for {post.account.name}",
+        message=(
+            f"{actor.text} sent your post back to draft:\n\n{comment}\n\n"
+            f"Reply in the thread, edit and submit it again here: {url}\n"
+        ),
+        from_email=None,
+        recipient_list=[author.email],
+    )
