@@ -1,11 +1,21 @@
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ApiToken, ClientAccount, Membership, Organisation, Role, User
+from accounts.models import (
+    ApiToken,
+    ClientAccount,
+    ExternalReviewer,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 
 TOKEN_PREFIX = "sd_"
 
@@ -100,3 +110,52 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+DIGESTS = ("immediate", "hourly", "daily")
+
+
+@transaction.atomic
+def approval_settings_save(
+    *,
+    account: ClientAccount,
+    required: bool,
+    digest: str,
+    hour: str | int,
+    link_days: str | int,
+    add_reviewer: str = "",
+    remove_reviewers: list[str] | None = None,
+) -> ClientAccount:
+    """Validate everything first; a bad value raises ValueError naming the field, saving nothing."""
+    if digest not in DIGESTS:
+        raise ValueError(f"digest: choose {', '.join(DIGESTS)}.")
+    try:
+        hour, link_days = int(hour), int(link_days)
+    except (TypeError, ValueError):
+        raise ValueError("digest hour and link days must be whole numbers.") from None
+    if not 0 <= hour <= 23:
+        raise ValueError("digest hour: use 0 to 23 (local time).")
+    if not 1 <= link_days <= 30:
+        raise ValueError("link days: links can last 1 to 30 days.")
+    email = add_reviewer.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValueError(f"reviewer email: {email!r} is not an email address.") from None
+    account.approval_required = required
+    account.approval_digest = digest
+    account.approval_digest_hour = hour
+    account.approval_link_days = link_days
+    account.save(
+        update_fields=[
+            "approval_required", "approval_digest", "approval_digest_hour", "approval_link_days",
+        ]
+    )  # fmt: skip
+    if email:
+        ExternalReviewer.objects.get_or_create(account=account, email=email)
+    if remove_reviewers:
+        ExternalReviewer.objects.filter(account=account, pk__in=[
+            int(pk) for pk in remove_reviewers if str(pk).isdigit()
+        ]).delete()  # fmt: skip
+    return account

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import account_member_required
 from accounts.models import Role
 from accounts.selectors import accounts_for_user
-from accounts.services import account_set_publishing
+from accounts.services import account_set_publishing, approval_settings_save
 from channels.providers import PROVIDERS
 from channels.selectors import connections_for_account, profiles_for_account
+from publishing.approval import reviewers_for
 from publishing.events import webhook_create
 from publishing.models import EventType
 from publishing.selectors import posts_for_account, targets_waiting_manual
@@ -49,6 +50,8 @@ def account_settings(request, account):
             return HttpResponseForbidden("Only account admins can change these settings.")
         if request.POST.get("action") == "add_webhook":
             return _add_webhook(request, account)
+        if request.POST.get("action") == "approval":
+            return _save_approval(request, account)
         if request.POST.get("action") == "utm":
             account.utm_enabled = request.POST.get("utm_enabled") == "on"
             account.utm_campaign = request.POST.get("utm_campaign", "").strip()[:100]
@@ -68,6 +71,8 @@ def account_settings(request, account):
             "account": account,
             "is_admin": is_admin,
             "webhooks": account.webhooks.all(),
+            "external_reviewers": account.external_reviewers.all(),
+            "reviewers": reviewers_for(account),
             "event_types": EventType.values,
         },
     )
@@ -87,4 +92,22 @@ def _add_webhook(request, account):
             request,
             f"Webhook added. Its signing secret, shown only now: {endpoint.secret}",
         )
+    return redirect("accounts:settings", account.slug)
+
+
+def _save_approval(request, account):
+    try:
+        approval_settings_save(
+            account=account,
+            required=request.POST.get("approval_required") == "on",
+            digest=request.POST.get("approval_digest", ""),
+            hour=request.POST.get("approval_digest_hour", ""),
+            link_days=request.POST.get("approval_link_days", ""),
+            add_reviewer=request.POST.get("add_reviewer", ""),
+            remove_reviewers=request.POST.getlist("remove_reviewer"),
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Approval settings saved.")
     return redirect("accounts:settings", account.slug)

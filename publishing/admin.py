@@ -10,6 +10,7 @@ from publishing.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from publishing.services import Actor, InvalidTransition, post_approve
 
 
 class PostMediaInline(admin.TabularInline):
@@ -32,6 +33,21 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["caption", "bucket", "account__name"]
     date_hierarchy = "created_at"
     inlines = [PostMediaInline, PostTargetInline]
+    actions = ["approve_selected"]
+
+    @admin.action(description="Approve selected posts awaiting approval")
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for post in queryset.filter(status="awaiting_approval").select_related("account"):
+            try:
+                post_approve(
+                    post=post,
+                    actor=Actor(user=request.user, label=f"{request.user.email} in admin"),
+                )
+                approved += 1
+            except InvalidTransition:
+                continue
+        self.message_user(request, f"Approved {approved} post(s).")
 
 
 class PublishAttemptInline(admin.TabularInline):
