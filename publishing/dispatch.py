@@ -37,6 +37,7 @@ from publishing.models import (
 )
 from publishing.notifications import manual_target_notify
 from publishing.services import Actor, audit_entry, post_content, target_transition
+from publishing.signals import target_published
 
 logger = logging.getLogger("socialdist.dispatch")
 
@@ -280,6 +281,7 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
         error_message="",
     )
     target_event(target=target, event=EventType.TARGET_PUBLISHED)
+    target_published.send(sender=PostTarget, target=target)
 
 
 def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:

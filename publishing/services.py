@@ -25,6 +25,7 @@ from publishing.models import (
     PostType,
     TargetStatus,
 )
+from publishing.signals import target_published
 
 T = TargetStatus
 # Which target transitions are legal (DESIGN.md "Post lifecycle").
@@ -383,6 +384,7 @@ def target_mark_posted(*, target: PostTarget, actor: Actor, permalink: str = "")
         error_code="",
         error_message="",
     )
+    target_published.send(sender=PostTarget, target=target)
     return target
 
 

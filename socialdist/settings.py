@@ -207,6 +207,8 @@ CELERY_TIMEZONE = "UTC"
 DISPATCH_BATCH_SIZE = env.int("DISPATCH_BATCH_SIZE", default=500)
 # A target in `publishing` longer than this lost its worker: reconcile it with the platform.
 PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=600)
+# Posts scoring at least this (0–10, normalised within their profile) are flagged ad-eligible.
+ANALYTICS_AD_SCORE_THRESHOLD = env.float("ANALYTICS_AD_SCORE_THRESHOLD", default=7.0)
 # The dispatcher is unhealthy when its heartbeat or the oldest due target is older than this.
 HEALTH_MAX_LAG_SECONDS = env.int("HEALTH_MAX_LAG_SECONDS", default=300)
 

@@ -82,6 +82,32 @@ class Published:
 
 
 @dataclass
+class MetricsRequest:
+    """One published post to measure (fetch_metrics takes a batch of these)."""
+
+    key: int  # the caller's id for this item (the target id)
+    platform_post_id: str
+    access_token: str
+    post_type: str = ""
+
+
+@dataclass
+class Metrics:
+    """Numbers under PLATFORMS.md's names mapped to ours; None = the platform does not report it."""
+
+    key: int
+    reach: int | None = None
+    views: int | None = None  # Instagram `views` (replacing impressions/plays), TikTok view_count
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+    raw: dict = field(default_factory=dict)
+    error: "PlatformError | None" = None  # this item failed; the others in the batch did not
+
+
+@dataclass
 class Problem:
     code: str
     message: str
@@ -143,6 +169,14 @@ class Provider(ABC):
 
     @abstractmethod
     def publish(self, request: PublishRequest) -> Published: ...
+
+    # How many posts one metrics call can cover (TikTok's video/query takes 20 ids).
+    metrics_batch_size: int = 1
+
+    def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
+        """Metrics for each request (same order); a failed item carries `error`, never raises
+        for one bad item. Raises PlatformError only when the whole batch failed."""
+        raise NotImplementedError
 
     def draft_status(self, request: PublishRequest) -> Published | None:
         """For targets sent to drafts: the post once the creator published it, else None."""

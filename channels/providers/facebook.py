@@ -9,6 +9,8 @@ from channels.http import PERMANENT, PlatformError
 from channels.limits import validate_content
 from channels.providers.base import (
     Content,
+    Metrics,
+    MetricsRequest,
     NotReady,
     Problem,
     ProfileInfo,
@@ -26,6 +28,7 @@ from channels.providers.meta import (
 )
 
 RUPLOAD = "https://rupload.facebook.com/video-upload/v25.0"
+FB_METRICS = "post_total_media_view_unique,post_reactions_by_type_total,post_clicks"
 POLL_SECONDS = 60
 
 
@@ -214,6 +217,36 @@ class FacebookProvider(MetaOAuthMixin, Provider):
             request.checkpoint({"post_id": found})
             return self._published(found, request.access_token)
         return None
+
+    def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
+        return [self._post_metrics(r) for r in requests]
+
+    def _post_metrics(self, request: MetricsRequest) -> Metrics:
+        # One call: counts by field expansion plus the current (non-deprecated) insights.
+        try:
+            data = self.http.get(
+                f"{GRAPH}/{request.platform_post_id}",
+                params={
+                    "fields": f"shares,comments.summary(true).limit(0),insights.metric({FB_METRICS})"
+                },
+                headers=bearer(request.access_token),
+            )
+        except PlatformError as exc:
+            return Metrics(key=request.key, error=exc)
+        insights = {
+            item["name"]: (item.get("values") or [{}])[0].get("value")
+            for item in (data.get("insights") or {}).get("data", [])
+        }
+        reactions = insights.get("post_reactions_by_type_total")
+        return Metrics(
+            key=request.key,
+            reach=insights.get("post_total_media_view_unique"),
+            likes=sum(reactions.values()) if isinstance(reactions, dict) else None,
+            comments=((data.get("comments") or {}).get("summary") or {}).get("total_count"),
+            shares=(data.get("shares") or {}).get("count", 0),  # omitted when none
+            clicks=insights.get("post_clicks"),
+            raw=data,
+        )
 
     def _published(self, post_id: str, token: str) -> Published:
         try:

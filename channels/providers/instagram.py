@@ -9,6 +9,8 @@ from channels.http import PERMANENT, RATE_LIMITED, PlatformError
 from channels.limits import validate_content
 from channels.providers.base import (
     Content,
+    Metrics,
+    MetricsRequest,
     NotReady,
     Problem,
     ProfileInfo,
@@ -27,6 +29,8 @@ from channels.providers.meta import (
 
 # Meta: poll about once a minute; images are usually ready at once, video takes longer.
 POLL_SECONDS = 60
+FEED_METRICS = "reach,likes,comments,saved,shares,views,total_interactions"
+STORY_METRICS = "reach,views,shares,total_interactions"
 QUOTA_WAIT_SECONDS = 24 * 3600  # the quota is a rolling 24 h window
 MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
 
@@ -229,6 +233,35 @@ class InstagramProvider(MetaOAuthMixin, Provider):
             "unconfirmed",
             "Instagram reports the container as published but the post was not found; "
             "check the profile before retrying.",
+        )
+
+    def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
+        return [self._media_metrics(r) for r in requests]
+
+    def _media_metrics(self, request: MetricsRequest) -> Metrics:
+        metric = STORY_METRICS if request.post_type == "story" else FEED_METRICS
+        try:
+            data = self.http.get(
+                f"{GRAPH}/{request.platform_post_id}/insights",
+                params={"metric": metric},
+                headers=bearer(request.access_token),
+            )
+        except PlatformError as exc:
+            return Metrics(key=request.key, error=exc)
+        # Missing data comes back as an empty list, not zeros (PLATFORMS.md §2.5).
+        values = {
+            item["name"]: (item.get("values") or [{}])[0].get("value")
+            for item in data.get("data", [])
+        }
+        return Metrics(
+            key=request.key,
+            reach=values.get("reach"),
+            views=values.get("views"),
+            likes=values.get("likes"),
+            comments=values.get("comments"),
+            shares=values.get("shares"),
+            saves=values.get("saved"),
+            raw=data,
         )
 
     def _published(self, media_id: str, token: str) -> Published:

@@ -20,6 +20,8 @@ from channels.limits import validate_content
 from channels.providers.base import (
     Content,
     MediaItem,
+    Metrics,
+    MetricsRequest,
     NotReady,
     OAuthResult,
     Problem,
@@ -307,6 +309,32 @@ class TikTokProvider(Provider):
             permalink=permalink,
             extra={"publish_id": request.state["publish_id"]},
         )
+
+    metrics_batch_size = 20  # video/query takes up to 20 ids (PLATFORMS.md §4.5)
+
+    def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
+        by_id = {r.platform_post_id: r for r in requests}
+        body = self._call(
+            "POST",
+            f"{API}/video/query/",
+            params={"fields": "id,like_count,comment_count,share_count,view_count"},
+            json={"filters": {"video_ids": list(by_id)}},
+            headers=_bearer(requests[0].access_token),
+        )
+        found = {str(v["id"]): v for v in body.get("data", {}).get("videos", [])}
+        results = []
+        for request in requests:
+            video = found.get(request.platform_post_id)
+            if video is None:
+                results.append(Metrics(key=request.key, error=PlatformError(
+                    TRANSIENT, "not_found", "TikTok did not return this video (yet)."
+                )))  # fmt: skip
+                continue
+            results.append(Metrics(
+                key=request.key, views=video.get("view_count"), likes=video.get("like_count"),
+                comments=video.get("comment_count"), shares=video.get("share_count"), raw=video,
+            ))  # fmt: skip
+        return results
 
     def reconcile(self, request: PublishRequest) -> Published | None:
         if not request.state.get("publish_id"):

@@ -99,6 +99,9 @@ class FakeInstagram(FakeServer):
         self.fb_photos: dict[str, dict] = {}  # photo id -> {"page", "url", "published"}
         self.fb_videos: dict[str, dict] = {}  # video id -> {"page", "uploaded", "finished", ...}
         self.video_processing_polls = 0
+        self._fields = ""
+        # Metrics: set per id to control them; otherwise derived from the id.
+        self.metrics: dict[str, dict] = {}
 
     # switches ----------------------------------------------------------------------------------
     @property
@@ -147,6 +150,14 @@ class FakeInstagram(FakeServer):
         self.tokens.clear()
         self.revoked_pages = True
 
+    def metrics_for(self, node_id: str) -> dict:
+        if node_id in self.metrics:
+            return self.metrics[node_id]
+        seed = int("".join(c for c in node_id if c.isdigit())[-4:] or 0)
+        return {"reach": 1000 + seed % 500, "views": 1500 + seed % 700, "likes": 40 + seed % 60,
+                "comments": 5 + seed % 9, "saved": 3 + seed % 7, "shares": 2 + seed % 5,
+                "clicks": 10 + seed % 11, "total_interactions": 0}  # fmt: skip
+
     def published_count(self) -> int:
         return sum(self.publish_calls.values())
 
@@ -187,6 +198,14 @@ class FakeInstagram(FakeServer):
             )
         if parts == ["me", "accounts"]:
             return self._accounts(request)
+        if len(parts) == 2 and parts[1] == "insights" and parts[0] in self.media:
+            values = self.metrics_for(parts[0])
+            return Response(200, {"data": [
+                {"name": name, "period": "lifetime", "values": [{"value": value}],
+                 "id": f"{parts[0]}/insights/{name}/lifetime"}
+                for name, value in values.items()
+                if name in request.query.get("metric", "").split(",")
+            ]})  # fmt: skip
         if len(parts) == 2 and parts[1] == "media" and request.method == "POST":
             return self._create_container(parts[0], request)
         if len(parts) == 2 and parts[1] == "media":
@@ -207,6 +226,7 @@ class FakeInstagram(FakeServer):
                 },
             )
         if len(parts) == 1:
+            self._fields = request.query.get("fields", "")
             return self._node(parts[0])
         return meta_error(100, f"Unknown path components: {path}")
 
@@ -400,9 +420,19 @@ class FakeInstagram(FakeServer):
 
     def _node(self, node_id: str) -> Response:
         if node_id in self.fb_posts:
-            return Response(
-                200, {"id": node_id, "permalink_url": f"https://www.facebook.com/{node_id}"}
-            )
+            body = {"id": node_id, "permalink_url": f"https://www.facebook.com/{node_id}"}
+            if "insights" in self._fields:
+                m = self.metrics_for(node_id)
+                body["comments"] = {"data": [], "summary": {"total_count": m["comments"]}}
+                if m["shares"]:
+                    body["shares"] = {"count": m["shares"]}
+                body["insights"] = {"data": [
+                    {"name": "post_total_media_view_unique", "values": [{"value": m["reach"]}]},
+                    {"name": "post_reactions_by_type_total",
+                     "values": [{"value": {"like": m["likes"] - 2, "love": 2}}]},
+                    {"name": "post_clicks", "values": [{"value": m["clicks"]}]},
+                ]}  # fmt: skip
+            return Response(200, body)
         if node_id in self.fb_videos:
             video = self.fb_videos[node_id]
             if not video["finished"]:

@@ -56,6 +56,8 @@ class FakeTikTok(FakeServer):
         self.privacy_options = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
         self.max_duration = 600
         self.publishes: dict[str, Publish] = {}
+        self.metrics: dict[str, dict] = {}  # video id -> counts, to control them in tests
+        self.query_calls = 0
 
     @property
     def rewrites(self) -> str:
@@ -120,6 +122,8 @@ class FakeTikTok(FakeServer):
             return self._init_photo(request)
         if path == "/v2/post/publish/status/fetch/":
             return self._status(request)
+        if path == "/v2/video/query/":
+            return self._video_query(request)
         return envelope(code="invalid_params", message=f"Unknown path {path}", status=404)
 
     def _authorize(self, request: Request) -> Response:
@@ -232,6 +236,14 @@ class FakeTikTok(FakeServer):
         publish.chunks.append(request.headers["content-range"])
         return Response(201 if publish.received == publish.size else 206, "")
 
+    def _video_query(self, request: Request) -> Response:
+        ids = ((request.form.get("filters") or {}).get("video_ids")) or []
+        if not 1 <= len(ids) <= 20:
+            return envelope(code="invalid_params", message="1 to 20 video_ids", status=400)
+        self.query_calls += 1
+        known = {p.post_id for p in self.complete()}
+        return envelope({"videos": [_video_metrics(v, self.metrics) for v in ids if v in known]})
+
     def _status(self, request: Request) -> Response:
         publish = self.publishes.get(request.form.get("publish_id", ""))
         if publish is None:
@@ -249,6 +261,14 @@ class FakeTikTok(FakeServer):
         if publish.status == "PUBLISH_COMPLETE" and publish.privacy != "SELF_ONLY":
             data["publicaly_available_post_id"] = [int(publish.post_id)]
         return envelope(data)
+
+
+def _video_metrics(video_id: str, overrides: dict) -> dict:
+    if video_id in overrides:
+        return {"id": video_id, **overrides[video_id]}
+    seed = int(video_id[-4:])
+    return {"id": video_id, "view_count": 2000 + seed % 900, "like_count": 100 + seed % 80,
+            "comment_count": 10 + seed % 13, "share_count": 4 + seed % 6}  # fmt: skip
 
 
 def callback_query(location: str) -> dict[str, str]:

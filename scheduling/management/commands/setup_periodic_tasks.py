@@ -11,6 +11,7 @@ PERIODIC_TASKS = {
     "Check posts due soon": ("publishing.check_upcoming", 600),
     "Compute slots": ("scheduling.compute_slots", 6 * 3600),
     "Send approval digests": ("publishing.send_digests", 300),
+    "Collect metrics": ("analytics.collect_metrics", 300),
     "Attach posts to the schedule": ("scheduling.attach_to_schedule", 300),
 }
 

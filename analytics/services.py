@@ -1,0 +1,220 @@
+"""Metric collection 1 h, 24 h and 7 d after publishing, and what is learned from it."""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from analytics.models import (
+    WINDOW_DELAYS,
+    BucketWeight,
+    MetricCollection,
+    MetricSnapshot,
+    TargetScore,
+    Window,
+)
+from channels.http import PlatformError
+from channels.providers import get_provider
+from channels.providers.base import Metrics, MetricsRequest
+
+logger = logging.getLogger("socialdist.analytics")
+
+# A failed read is tried again after these waits, then given up (the others never wait on it).
+RETRY_WAITS = (
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=24),
+)
+LEASE = timedelta(minutes=10)
+COUNTED = ("likes", "comments", "shares", "saves", "clicks")
+WEIGHT_LOOKBACK = timedelta(days=90)
+
+
+def collections_register(*, target) -> None:
+    """On publish: plan the three reads. Idempotent."""
+    if not target.platform_post_id or not target.published_at:
+        return  # nothing to measure (posted by hand without a link to the post)
+    MetricCollection.objects.bulk_create(
+        [
+            MetricCollection(
+                target=target,
+                window=window,
+                due_at=target.published_at + timedelta(seconds=delay),
+            )
+            for window, delay in WINDOW_DELAYS.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@dataclass
+class CollectResult:
+    collected: int = 0
+    failed: int = 0
+    api_calls: int = 0
+
+
+def metrics_collect(*, now: datetime | None = None, limit: int = 5000) -> CollectResult:
+    """Take due collections, batch them per provider and connection, store snapshots."""
+    now = now or timezone.now()
+    result = CollectResult()
+    claimed = _claim(now, limit)
+    if not claimed:
+        return result
+    groups: dict[tuple[str, int], list[MetricCollection]] = defaultdict(list)
+    for collection in claimed:
+        profile = collection.target.profile
+        groups[(profile.platform, profile.connection_id)].append(collection)
+
+    closed_7d = []
+    for (platform, _), collections in groups.items():
+        provider = get_provider(platform)
+        for chunk in _chunks(collections, provider.metrics_batch_size):
+            requests = [_request(c) for c in chunk]
+            try:
+                metrics = provider.fetch_metrics(requests)
+            except PlatformError as exc:
+                metrics = [Metrics(key=r.key, error=exc) for r in requests]
+            by_key = {m.key: m for m in metrics}
+            for collection in chunk:
+                m = by_key.get(collection.target_id)
+                if m is None or m.error is not None:
+                    _failed(collection, m.error if m else None, now)
+                    result.failed += 1
+                    continue
+                _store(collection, m, now)
+                result.collected += 1
+                if collection.window == Window.D7:
+                    closed_7d.append(collection.target)
+        result.api_calls += len(provider.http.calls)
+    if closed_7d:
+        learn_from(targets=closed_7d)
+    return result
+
+
+def _claim(now, limit) -> list[MetricCollection]:
+    due = MetricCollection.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        done_at__isnull=True,
+        gave_up=False,
+        due_at__lte=now,
+    )
+    ids = list(due.order_by("due_at").values_list("pk", flat=True)[:limit])
+    token = uuid.uuid4().hex
+    # Moving next_attempt_at under the same conditions makes two runs take disjoint sets.
+    due.filter(pk__in=ids).update(claim=token, next_attempt_at=now + LEASE)
+    return list(
+        MetricCollection.objects.filter(claim=token).select_related(
+            "target__profile__connection", "target__post"
+        )
+    )
+
+
+def _chunks(items: list, size: int):
+    iterator = iter(items)
+    while chunk := list(islice(iterator, max(1, size))):
+        yield chunk
+
+
+def _request(collection: MetricCollection) -> MetricsRequest:
+    target = collection.target
+    profile = target.profile
+    return MetricsRequest(
+        key=target.pk,
+        platform_post_id=target.platform_post_id,
+        access_token=profile.access_token or profile.connection.access_token,
+        post_type=target.post.post_type,
+    )
+
+
+def _store(collection: MetricCollection, m: Metrics, now) -> None:
+    values = {name: getattr(m, name) for name in ("reach", "views", *COUNTED)}
+    engagements = sum(values[name] or 0 for name in COUNTED)
+    MetricSnapshot.objects.update_or_create(
+        target_id=collection.target_id,
+        window=collection.window,
+        defaults={**values, "engagements": engagements, "raw": m.raw, "collected_at": now},
+    )
+    MetricCollection.objects.filter(pk=collection.pk).update(
+        done_at=now, attempts=collection.attempts + 1, last_error="", claim=""
+    )
+
+
+def _failed(collection: MetricCollection, error: PlatformError | None, now) -> None:
+    attempts = collection.attempts + 1
+    gave_up = attempts > len(RETRY_WAITS)
+    message = f"{error.code}: {error.message}" if error else "no answer for this post"
+    MetricCollection.objects.filter(pk=collection.pk).update(
+        attempts=attempts,
+        last_error=message[:300],
+        gave_up=gave_up,
+        next_attempt_at=None if gave_up else now + RETRY_WAITS[attempts - 1],
+        claim="",
+    )
+
+
+# Learning ----------------------------------------------------------------------------------------
+
+
+def learn_from(*, targets) -> None:
+    """A 7-day window closed: rescore those profiles and reweigh those accounts' buckets."""
+    for profile_id in {t.profile_id for t in targets}:
+        scores_compute(profile_id=profile_id)
+    for account_id in {t.post.account_id for t in targets}:
+        bucket_weights_compute(account_id=account_id)
+
+
+def _rate(snapshot: MetricSnapshot) -> float:
+    return snapshot.engagement_rate or 0.0
+
+
+def scores_compute(*, profile_id: int) -> int:
+    """Organic score 0–10: the 7-day engagement rate scaled between the profile's worst and best."""
+    snapshots = list(MetricSnapshot.objects.filter(target__profile_id=profile_id, window=Window.D7))
+    if not snapshots:
+        return 0
+    rates = [_rate(s) for s in snapshots]
+    low, high = min(rates), max(rates)
+    threshold = settings.ANALYTICS_AD_SCORE_THRESHOLD
+    for snapshot, rate in zip(snapshots, rates, strict=True):
+        score = 5.0 if high == low else round(10 * (rate - low) / (high - low), 2)
+        TargetScore.objects.update_or_create(
+            target_id=snapshot.target_id,
+            defaults={"score": score, "ad_eligible": len(rates) > 1 and score >= threshold},
+        )
+    return len(snapshots)
+
+
+def bucket_weights_compute(*, account_id: int) -> list[BucketWeight]:
+    """Each bucket's share of the summed mean 7-day engagement rates (weights add up to 1)."""
+    since = timezone.now() - WEIGHT_LOOKBACK
+    snapshots = MetricSnapshot.objects.filter(
+        target__post__account_id=account_id, window=Window.D7, target__published_at__gte=since
+    ).select_related("target__post")
+    rates: dict[str, list[float]] = defaultdict(list)
+    for snapshot in snapshots:
+        rates[snapshot.target.post.bucket].append(_rate(snapshot))
+    means = {bucket: sum(v) / len(v) for bucket, v in rates.items()}
+    total = sum(means.values())
+    rows = []
+    for bucket, mean in means.items():
+        row, _ = BucketWeight.objects.update_or_create(
+            account_id=account_id,
+            bucket=bucket,
+            defaults={
+                "weight": round(mean / total, 4) if total else round(1 / len(means), 4),
+                "posts": len(rates[bucket]),
+                "mean_engagement_rate": round(mean, 5),
+            },
+        )
+        rows.append(row)
+    BucketWeight.objects.filter(account_id=account_id).exclude(bucket__in=list(means)).delete()
+    return rows
