@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("channels.urls")),
     path("", include("publishing.urls")),
     path("", include("scheduling.urls")),
+    path("", include("analytics.urls")),
     path("", include("accounts.urls")),
 ]
 
