@@ -53,6 +53,9 @@ class ProfileSchedule(models.Model):
     daily_cap = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="At most this many posts a day (on top of platform caps)."
     )
+    # Adaptive mode: {"0": ["18:00", …], …} learned from engagement, recomputed every 7 days.
+    adaptive_times = models.JSONField(default=dict, blank=True)
+    adaptive_computed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"schedule of {self.profile}"

@@ -8,7 +8,7 @@ slot disappears.
 """
 
 import zoneinfo
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -44,15 +44,72 @@ def schedule_settings(account: ClientAccount) -> ScheduleSettings:
     return ScheduleSettings.objects.get_or_create(account=account)[0]
 
 
-def mode_in_effect(settings_: ScheduleSettings) -> EffectiveMode:
+def mode_in_effect(settings_: ScheduleSettings, profiles=None) -> EffectiveMode:
     """Which mode actually plans the slots, and why when it differs from the chosen one."""
-    if settings_.mode == Mode.ADAPTIVE:
-        return EffectiveMode(
-            Mode.AUTOMATIC,
-            f"Adaptive needs {ADAPTIVE_MIN_DAYS} days of engagement data per profile; "
-            "engagement is not collected yet (analytics), so the automatic windows are used.",
+    if settings_.mode != Mode.ADAPTIVE:
+        return EffectiveMode(settings_.mode)
+    profiles = list(profiles or [])
+    learned = [p for p in profiles if _adaptive_ready(p)]
+    if profiles and len(learned) == len(profiles):
+        return EffectiveMode(Mode.ADAPTIVE, "Every profile has 14+ days of engagement data.")
+    waiting = [p.name for p in profiles if p not in learned]
+    return EffectiveMode(
+        Mode.ADAPTIVE if learned else Mode.AUTOMATIC,
+        f"Adaptive needs {ADAPTIVE_MIN_DAYS} days of measured posts per profile; until then "
+        "the automatic windows are used"
+        + (f" for: {', '.join(waiting)}." if waiting and learned else "."),
+    )
+
+
+def _adaptive_ready(profile: Profile) -> bool:
+    schedule = getattr(profile, "schedule", None)
+    return bool(schedule and schedule.adaptive_times)
+
+
+def adaptive_learn(*, profile: Profile, now: datetime, per_day: int = 3) -> dict | None:
+    """Best hours per weekday from the profile's own engagement, once it has 14 days of data.
+
+    Kept for 7 days before learning again, so the schedule does not jitter.
+    """
+    from analytics.selectors import engagement_by_hour_of_week  # analytics builds on publishing
+
+    schedule, _ = ProfileSchedule.objects.get_or_create(profile=profile)
+    profile.schedule = schedule
+    if schedule.adaptive_computed_at and now - schedule.adaptive_computed_at < timedelta(days=7):
+        return schedule.adaptive_times or None
+    first = (
+        PostTarget.objects.filter(profile=profile, snapshots__isnull=False)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    times: dict = {}
+    if first and now - first >= timedelta(days=ADAPTIVE_MIN_DAYS):
+        cells = engagement_by_hour_of_week(
+            profile_id=profile.pk, tz=zoneinfo.ZoneInfo(profile.account.timezone)
         )
-    return EffectiveMode(settings_.mode)
+        week = defaultdict(list)
+        for (_, hour), rate in cells.items():
+            week[hour].append(rate)
+        week_rank = sorted(week, key=lambda h: -sum(week[h]) / len(week[h]))
+        for weekday in range(7):
+            day_rank = sorted(
+                (h for d, h in cells if d == weekday), key=lambda h: -cells[(weekday, h)]
+            )
+            times[str(weekday)] = _spaced([*day_rank, *week_rank], per_day)
+    schedule.adaptive_times, schedule.adaptive_computed_at = times, now
+    schedule.save(update_fields=["adaptive_times", "adaptive_computed_at"])
+    return times or None
+
+
+def _spaced(hours: list[int], count: int) -> list[str]:
+    chosen: list[int] = []
+    for hour in hours:
+        if hour not in chosen and all(abs(hour - c) >= 2 for c in chosen):
+            chosen.append(hour)
+        if len(chosen) == count:
+            break
+    return [f"{h:02d}:00" for h in sorted(chosen)]
 
 
 def profile_times(
@@ -61,6 +118,8 @@ def profile_times(
     if mode == Mode.CUSTOM:
         values = (schedule.custom_times if schedule else {}).get(str(weekday), [])
         return sorted({parse_hhmm(v) for v in values})
+    if mode == Mode.ADAPTIVE and schedule and schedule.adaptive_times.get(str(weekday)):
+        return [parse_hhmm(v) for v in schedule.adaptive_times[str(weekday)][:per_day]]
     return best_times(profile.platform, weekday, per_day)
 
 
@@ -103,8 +162,11 @@ def slots_compute(*, accounts=None, now: datetime | None = None) -> ComputeResul
 
 def _compute_account(account, settings_: ScheduleSettings, now, result: ComputeResult) -> None:
     tz = zoneinfo.ZoneInfo(account.timezone)
-    effective = mode_in_effect(settings_)
-    profiles = list(Profile.objects.filter(account=account).select_related("schedule"))
+    profiles = list(Profile.objects.filter(account=account).select_related("schedule", "account"))
+    if settings_.mode == Mode.ADAPTIVE:
+        for profile in profiles:
+            adaptive_learn(profile=profile, now=now, per_day=SLOTS_PER_DAY[settings_.temperature])
+    effective = mode_in_effect(settings_, profiles)
     desired: dict[tuple[int, datetime], tuple[date, str]] = {}
     if effective.mode != Mode.MANUAL:
         today = now.astimezone(tz).date()
@@ -113,10 +175,13 @@ def _compute_account(account, settings_: ScheduleSettings, now, result: ComputeR
             schedule = getattr(profile, "schedule", None)
             for offset in range(settings_.horizon_days):
                 day = today + timedelta(days=offset)
-                for at in profile_times(profile, schedule, day.weekday(), effective.mode, per_day):
+                mode = effective.mode
+                if mode == Mode.ADAPTIVE and not _adaptive_ready(profile):
+                    mode = Mode.AUTOMATIC
+                for at in profile_times(profile, schedule, day.weekday(), mode, per_day):
                     starts_at = local_to_utc(day, at, tz)
                     if starts_at > now + LEAD:
-                        desired[(profile.pk, starts_at)] = (day, effective.mode)
+                        desired[(profile.pk, starts_at)] = (day, mode)
 
     existing = {
         (slot.profile_id, slot.starts_at): slot

@@ -1,11 +1,15 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
+from analytics.selectors import temperature_suggestion
 from channels.selectors import profiles_for_account
 from scheduling.forms import WEEKDAYS, ScheduleSettingsForm
 from scheduling.models import ProfileSchedule
@@ -60,7 +64,10 @@ def schedule_settings_view(request, account):
             "form": form,
             "rows": rows,
             "errors": errors,
-            "effective": mode_in_effect(settings_),
+            "effective": mode_in_effect(settings_, profiles),
+            "temperature_hint": temperature_suggestion(
+                account=account, since=timezone.now() - timedelta(days=30)
+            ),
             "is_admin": is_admin,
         },
     )

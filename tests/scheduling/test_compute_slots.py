@@ -131,3 +131,33 @@ def test_command_rejects_an_unknown_account():
 
     with pytest.raises(CommandError, match="No client account with slug 'nope'"):
         call_command("compute_slots", "--account", "nope")
+
+
+def _measured(profile, when, rate):
+    from analytics.models import MetricSnapshot
+
+    target = TargetFactory(post__account=profile.account, profile=profile, status="published",
+                           published_at=when, platform_post_id=f"m{when:%j%H}")  # fmt: skip
+    MetricSnapshot.objects.create(target=target, window="7d", collected_at=when, reach=1000,
+                                  engagements=int(rate * 1000))  # fmt: skip
+
+
+def test_adaptive_learns_each_profiles_best_hours_after_14_days(account, profile):
+    ScheduleSettings.objects.create(account=account, mode="adaptive", temperature="warm")
+    newcomer = ProfileFactory(connection__account=account, platform="instagram")
+    for week in range(3):  # Mondays: 18:00 beats 09:00 beats 13:00
+        monday = datetime(2026, 11, 2, tzinfo=UTC) + timedelta(weeks=week)
+        _measured(profile, monday.replace(hour=18), 0.09)
+        _measured(profile, monday.replace(hour=9), 0.05)
+        _measured(profile, monday.replace(hour=13), 0.01)
+    with time_machine.travel(NOW, tick=False):
+        slots_compute()
+    assert local_times(profile)[:2] == ["Mon 09:00", "Mon 18:00"]
+    assert {s.source for s in Slot.objects.filter(profile=profile)} == {"adaptive"}
+    assert {s.source for s in Slot.objects.filter(profile=newcomer)} == {"automatic"}
+    schedule = ProfileSchedule.objects.get(profile=profile)
+    assert schedule.adaptive_times["0"] == ["09:00", "18:00"]
+    _measured(profile, datetime(2026, 11, 22, 7, tzinfo=UTC), 0.5)  # new data
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):
+        slots_compute()
+    assert ProfileSchedule.objects.get(profile=profile).adaptive_times == schedule.adaptive_times
