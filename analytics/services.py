@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from analytics.models import (
@@ -74,7 +74,7 @@ def metrics_collect(*, now: datetime | None = None, limit: int = 5000) -> Collec
         profile = collection.target.profile
         groups[(profile.platform, profile.connection_id)].append(collection)
 
-    closed_7d = []
+    closed_7d, snapshots, done = [], [], []
     for (platform, _), collections in groups.items():
         provider = get_provider(platform)
         for chunk in _chunks(collections, provider.metrics_batch_size):
@@ -90,11 +90,13 @@ def metrics_collect(*, now: datetime | None = None, limit: int = 5000) -> Collec
                     _failed(collection, m.error if m else None, now)
                     result.failed += 1
                     continue
-                _store(collection, m, now)
+                snapshots.append(_snapshot(collection, m, now))
+                done.append(collection.pk)
                 result.collected += 1
                 if collection.window == Window.D7:
                     closed_7d.append(collection.target)
         result.api_calls += len(provider.http.calls)
+    _store(snapshots, done, now)
     if closed_7d:
         learn_from(targets=closed_7d)
     return result
@@ -135,16 +137,29 @@ def _request(collection: MetricCollection) -> MetricsRequest:
     )
 
 
-def _store(collection: MetricCollection, m: Metrics, now) -> None:
+def _snapshot(collection: MetricCollection, m: Metrics, now) -> MetricSnapshot:
     values = {name: getattr(m, name) for name in ("reach", "views", *COUNTED)}
-    engagements = sum(values[name] or 0 for name in COUNTED)
-    MetricSnapshot.objects.update_or_create(
+    return MetricSnapshot(
         target_id=collection.target_id,
         window=collection.window,
-        defaults={**values, "engagements": engagements, "raw": m.raw, "collected_at": now},
+        collected_at=now,
+        engagements=sum(values[name] or 0 for name in COUNTED),
+        raw=m.raw,
+        **values,
     )
-    MetricCollection.objects.filter(pk=collection.pk).update(
-        done_at=now, attempts=collection.attempts + 1, last_error="", claim=""
+
+
+def _store(snapshots: list[MetricSnapshot], done: list[int], now) -> None:
+    """One write for the whole run: a re-read replaces that window's snapshot."""
+    MetricSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["target", "window"],
+        update_fields=["collected_at", "engagements", "raw", "reach", "views", *COUNTED],
+    )
+    MetricCollection.objects.filter(pk__in=done).update(
+        done_at=now, attempts=F("attempts") + 1, last_error="", claim=""
     )
 
 
