@@ -42,6 +42,9 @@ def collections_register(*, target) -> None:
     """On publish: plan the three reads. Idempotent."""
     if not target.platform_post_id or not target.published_at:
         return  # nothing to measure (posted by hand without a link to the post)
+    windows = dict(WINDOW_DELAYS)
+    if target.post.post_type == "story":
+        del windows[Window.D7]  # story insights exist for 24 hours only (PLATFORMS.md §2.5)
     MetricCollection.objects.bulk_create(
         [
             MetricCollection(
@@ -49,7 +52,7 @@ def collections_register(*, target) -> None:
                 window=window,
                 due_at=target.published_at + timedelta(seconds=delay),
             )
-            for window, delay in WINDOW_DELAYS.items()
+            for window, delay in windows.items()
         ],
         ignore_conflicts=True,
     )

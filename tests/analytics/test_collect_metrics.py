@@ -170,3 +170,12 @@ def test_manual_posts_without_a_link_are_not_measured(account):
     target = TargetFactory(post__account=account, status="manual")
     target_mark_posted(target=target, actor=Actor(label="me"))
     assert not MetricCollection.objects.exists()
+
+
+def test_stories_are_read_at_1h_and_24h_only(account):
+    from analytics.services import collections_register
+
+    target = TargetFactory(post__account=account, post__post_type="story", status="published",
+                           platform_post_id="s1", published_at=timezone.now())  # fmt: skip
+    collections_register(target=target)
+    assert sorted(MetricCollection.objects.values_list("window", flat=True)) == ["1h", "24h"]
