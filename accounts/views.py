@@ -18,6 +18,9 @@ from publishing.selectors import posts_for_account, targets_waiting_manual
 
 @login_required
 def home(request):
+    wanted = request.GET.get("a", "")  # the account switcher without JavaScript
+    if wanted and accounts_for_user(user=request.user).filter(slug=wanted).exists():
+        return redirect("accounts:home", wanted)
     accounts = list(accounts_for_user(user=request.user))
     if len(accounts) == 1:
         return redirect("accounts:home", accounts[0].slug)

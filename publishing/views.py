@@ -1,22 +1,30 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
+from channels.limits import LIMITS
+from channels.providers import get_provider
+from channels.providers.base import Content
+from channels.selectors import profiles_for_account
 from publishing.approval import (
     DECIDERS,
     LinkProblem,
     awaiting_since,
     post_comment_add,
+    post_edit,
     post_reject,
     review_link_act,
     review_link_resolve,
     reviewers_for,
 )
-from publishing.forms import PostForm
-from publishing.models import PublishAttempt
+from publishing.filters import TargetFilter
+from publishing.forms import EditForm, PostForm, RescheduleForm
+from publishing.models import PostTarget, PublishAttempt
 from publishing.selectors import (
     post_for_account,
     posts_for_account,
@@ -28,10 +36,15 @@ from publishing.services import (
     Actor,
     InvalidTransition,
     MediaInput,
+    content_problems,
     post_approve,
+    post_content,
     post_create,
     post_submit,
+    target_cancel,
     target_mark_posted,
+    target_reschedule,
+    target_retry,
 )
 
 BULK_LIMIT = 50
@@ -43,27 +56,116 @@ def post_new(request, account):
     if not account.publishing_enabled:
         messages.error(request, "Social publishing is off; an account admin can switch it on.")
         return redirect("accounts:home", account.slug)
-    form = PostForm(request.POST or None, request.FILES or None, account=account)
+    initial = {}
+    if request.GET.get("profile", "").isdigit():  # "fill this free slot" from the calendar
+        initial["profiles"] = [int(request.GET["profile"])]
+    if request.GET.get("at"):
+        initial.update(when="time", scheduled_at=request.GET["at"])
+    form = PostForm(request.POST or None, request.FILES or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        media = [MediaInput(kind="image", upload=data["image"])] if data.get("image") else []
+        media = [
+            MediaInput(
+                kind="video" if (f.content_type or "").startswith("video/") else "image", upload=f
+            )
+            for f in data["media"]
+        ]
         try:
             post = post_create(
                 account=account,
                 actor=Actor(user=request.user),
                 caption=data["caption"],
+                title=data["title"],
                 post_type=data["post_type"],
+                bucket=data["bucket"],
                 media=media,
                 profile_ids=[p.pk for p in data["profiles"]],
-                scheduled_at=data["scheduled_at"],
+                scheduled_at=data["scheduled_at"] if data["when"] == "time" else None,
+                submit=data["when"] != "draft",
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Post saved.")
+            messages.success(request, _saved_message(post))
             return redirect("publishing:detail", account.slug, post.pk)
-    return render(request, "publishing/post_form.html", {"account": account, "form": form})
+    return render(
+        request,
+        "publishing/post_form.html",
+        {"account": account, "form": form, "check": _composer_check(account, form.data or None)},
+    )
+
+
+def _saved_message(post) -> str:
+    if post.status == "draft":
+        return "Draft saved."
+    if post.status == "awaiting_approval":
+        return "Sent to the reviewers."
+    return "Scheduled."
+
+
+def _composer_check(account, data) -> list[dict]:
+    """Per platform: the character count against its limit, problems, and a preview."""
+    if not data:
+        return []
+    caption, post_type = data.get("caption", ""), data.get("post_type", "feed")
+    ids = [int(i) for i in data.getlist("profiles") if str(i).isdigit()]
+    profiles = list(profiles_for_account(account=account).filter(pk__in=ids))
+    content = Content(post_type=post_type, caption=caption, media=[], title=data.get("title", ""))
+    rows = []
+    for platform in sorted({p.platform for p in profiles}):
+        provider = get_provider(platform)
+        limit = LIMITS[platform].caption_max if platform in LIMITS else None
+        problems = [p for p in provider.validate(content) if p.code != "media_count"]
+        rows.append({
+            "platform": provider.name, "count": len(caption), "limit": limit,
+            "problems": problems, "preview": caption[:limit] if limit else caption,
+            "profiles": [p.name for p in profiles if p.platform == platform],
+        })  # fmt: skip
+    return rows
+
+
+@account_member_required
+@require_POST
+def composer_check(request, account):
+    """HTMX: live counts and problems while typing (media are checked on save)."""
+    return render(
+        request,
+        "publishing/_composer_check.html",
+        {"check": _composer_check(account, request.POST)},
+    )
+
+
+@account_member_required
+@require_http_methods(["GET", "POST"])
+def post_edit_view(request, account, post_id: int):
+    post = post_for_account(account=account, post_id=post_id)
+    if post is None:
+        raise Http404("No such post.")
+    form = EditForm(request.POST or None, initial={"caption": post.caption})
+    if request.method == "POST" and form.is_valid():
+        caption = form.cleaned_data["caption"]
+        content = post_content(post)
+        content.caption = caption
+        profiles = [t.profile for t in post.targets.all()]
+        problems = content_problems(content=content, profiles=profiles)
+        if problems:
+            for found in problems.values():
+                for problem in found:
+                    form.add_error("caption", problem.message)
+        else:
+            post_edit(post=post, actor=Actor(user=request.user, label=f"{request.user.email} in app"),
+                      caption=caption)  # fmt: skip
+            messages.success(
+                request,
+                "Saved; it went back to the reviewers."
+                if post.status == "awaiting_approval"
+                else "Saved.",
+            )
+            return redirect("publishing:detail", account.slug, post.pk)
+    return render(
+        request, "publishing/post_edit.html", {"account": account, "post": post, "form": form}
+    )
 
 
 @account_member_required
@@ -228,3 +330,78 @@ def post_action(request, account, post_id: int, action: str):
     except (InvalidTransition, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("publishing:detail", account.slug, post.pk)
+
+
+@account_member_required
+@require_http_methods(["GET", "POST"])
+def queue(request, account):
+    """Every target with its status; filters, pages of 50, bulk actions on up to 50."""
+    if request.method == "POST":
+        return _queue_bulk(request, account)
+    targets = (
+        PostTarget.objects.filter(post__account=account)
+        .select_related("post", "profile")
+        .order_by("-scheduled_at", "-pk")
+    )
+    filters = TargetFilter(request.GET or None, queryset=targets, account=account)
+    page = Paginator(filters.qs, BULK_LIMIT).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "publishing/queue.html",
+        {
+            "account": account,
+            "filter": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "limit": BULK_LIMIT,
+        },  # fmt: skip
+    )
+
+
+def _queue_bulk(request, account):
+    ids = [int(i) for i in request.POST.getlist("target") if i.isdigit()]
+    action = request.POST.get("action", "")
+    if request.POST.get("retry_one", "").isdigit():  # a failed row's own Retry button
+        ids, action = [int(request.POST["retry_one"])], "retry"
+    back = redirect(f"{reverse('publishing:queue', args=[account.slug])}?{request.GET.urlencode()}")
+    if not ids:
+        messages.error(request, "Select at least one post.")
+        return back
+    if len(ids) > BULK_LIMIT:
+        messages.error(
+            request, f"Select at most {BULK_LIMIT} posts at once; you selected {len(ids)}."
+        )
+        return back
+    when = None
+    if action == "reschedule":
+        form = RescheduleForm(request.POST, account=account)
+        if not form.is_valid():
+            messages.error(request, "when: give a date and time in the future.")
+            return back
+        when = form.cleaned_data["when"]
+    actions = {
+        "cancel": lambda t, actor: target_cancel(target=t, actor=actor),
+        "retry": lambda t, actor: target_retry(target=t, actor=actor),
+        "reschedule": lambda t, actor: target_reschedule(target=t, actor=actor, scheduled_at=when),
+    }
+    if action not in actions:
+        messages.error(request, "Choose cancel, retry or reschedule.")
+        return back
+    actor = Actor(user=request.user, label=f"{request.user.email} in app")
+    done, skipped = 0, []
+    for target in PostTarget.objects.filter(post__account=account, pk__in=ids).select_related(
+        "post"
+    ):
+        try:
+            actions[action](target, actor)
+            done += 1
+        except (InvalidTransition, ValidationError) as exc:
+            skipped.append(f"#{target.pk}: {exc}")
+    messages.success(request, f"{action.capitalize()}: {done} done.")
+    if skipped:
+        messages.error(
+            request, "Skipped " + "; ".join(skipped[:5]) + ("…" if len(skipped) > 5 else "")
+        )
+    return back

@@ -84,7 +84,10 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
     if filters.get("bucket"):
         targets = targets.filter(post__bucket=filters["bucket"])
 
-    days = {start + timedelta(days=n): Day(start + timedelta(days=n), True) for n in range((end - start).days)}
+    days = {
+        start + timedelta(days=n): Day(start + timedelta(days=n), True)
+        for n in range((end - start).days)
+    }
     if view != "week":
         for day in days.values():
             day.in_month = day.date.month == anchor.month

@@ -1,19 +1,29 @@
-from datetime import timedelta
+import zoneinfo
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
 from analytics.selectors import temperature_suggestion
+from channels.models import Platform
 from channels.selectors import profiles_for_account
+from publishing.models import TargetStatus
+from publishing.selectors import target_for_account
+from publishing.services import Actor, InvalidTransition, target_reschedule
+from scheduling.calendar import calendar_build
 from scheduling.forms import WEEKDAYS, ScheduleSettingsForm
 from scheduling.models import ProfileSchedule
 from scheduling.services import custom_times_clean, mode_in_effect, schedule_settings, settings_save
+from scheduling.timeutils import local_to_utc
+from scheduling.windows import parse_hhmm
 
 
 @account_member_required
@@ -81,3 +91,62 @@ def _profile_row(profile) -> dict:
         "days": [(d, WEEKDAYS[d], ", ".join(times.get(str(d), []))) for d in range(7)],
         "cap": (schedule.daily_cap if schedule else None) or "",
     }
+
+
+CALENDAR_FILTERS = ("profile", "platform", "status", "bucket")
+
+
+@account_member_required
+def calendar_view(request, account):
+    tz = zoneinfo.ZoneInfo(account.timezone)
+    view = "week" if request.GET.get("view") == "week" else "month"
+    try:
+        anchor = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        anchor = timezone.now().astimezone(tz).date()
+    filters = {k: request.GET.get(k, "").strip() for k in CALENDAR_FILTERS}
+    if filters["profile"] and not filters["profile"].isdigit():
+        filters["profile"] = ""
+    cal = calendar_build(account=account, view=view, anchor=anchor, filters=filters)
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "account": account,
+            "cal": cal,
+            "colours": cal.colours,
+            "filters": filters,
+            "keep": urlencode({k: v for k, v in filters.items() if v}),
+            "weekdays": WEEKDAYS,
+            "hours": range(24),
+            "platforms": Platform.choices,
+            "statuses": TargetStatus.choices,
+        },
+    )
+
+
+@require_POST
+@account_member_required
+def calendar_move(request, account):
+    """Drag and drop: the same local time on another day (month) or another hour (week)."""
+    target = target_for_account(account=account, target_id=_int(request.POST.get("target")))
+    if target is None:
+        raise Http404("No such post.")
+    tz = zoneinfo.ZoneInfo(account.timezone)
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+        at = parse_hhmm(request.POST.get("time", ""))
+    except ValueError:
+        return HttpResponse("Drop it on a day of the calendar.", status=400)
+    when = local_to_utc(day, at, tz)
+    if when <= timezone.now():
+        return HttpResponse("That time has passed; pick a later day.", status=400)
+    try:
+        target_reschedule(target=target, actor=Actor(user=request.user), scheduled_at=when)
+    except (InvalidTransition, ValidationError) as exc:
+        return HttpResponse(str(exc), status=400)
+    return HttpResponse(f"Moved to {when.astimezone(tz):%a %d %b %H:%M} ({account.timezone}).")
+
+
+def _int(value) -> int:
+    return int(value) if str(value or "").isdigit() else 0

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "publishing.context_processors.account_banners",
+                "accounts.context_processors.user_accounts",
             ],
         },
     },

@@ -38,8 +38,9 @@ def test_compose_schedules_in_the_account_time_zone(
         {
             "caption": "Summer menu",
             "post_type": "feed",
-            "image": jpeg(),
+            "media": jpeg(),
             "profiles": [profile.pk],
+            "when": "time",
             "scheduled_at": "2030-07-01T09:30",
         },
     )
@@ -68,7 +69,7 @@ def test_compose_shows_platform_problems_and_writes_nothing(
         {
             "caption": "Too wide",
             "post_type": "feed",
-            "image": jpeg(3000, 1000),
+            "media": jpeg(3000, 1000),
             "profiles": [profile.pk],
         },
     )
@@ -82,7 +83,13 @@ def test_compose_rejects_a_non_image(owner_client, account, profile):
     fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
     response = owner_client.post(
         f"/a/{account.slug}/posts/new/",
-        {"caption": "x", "post_type": "feed", "image": fake, "profiles": [profile.pk]},
+        {
+            "caption": "x",
+            "post_type": "feed",
+            "media": fake,
+            "profiles": [profile.pk],
+            "when": "slot",
+        },
     )
     assert response.status_code == 200
     assert b"image" in response.content
@@ -93,7 +100,13 @@ def test_compose_cannot_target_another_accounts_profile(owner_client, account, p
     foreign = ProfileFactory()
     response = owner_client.post(
         f"/a/{account.slug}/posts/new/",
-        {"caption": "x", "post_type": "feed", "image": jpeg(), "profiles": [foreign.pk]},
+        {
+            "caption": "x",
+            "post_type": "feed",
+            "media": jpeg(),
+            "profiles": [foreign.pk],
+            "when": "slot",
+        },
     )
     assert response.status_code == 200
     assert not Post.objects.exists()
