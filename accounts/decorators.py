@@ -1,6 +1,8 @@
+import zoneinfo
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.utils import timezone
 
 from accounts.selectors import account_for_user_or_404, membership_role
 
@@ -14,6 +16,8 @@ def account_member_required(view):
         account = account_for_user_or_404(user=request.user, slug=slug)
         request.account = account
         request.role = membership_role(user=request.user, account=account)
-        return view(request, account, *args, **kwargs)
+        # Every time on an account's pages reads in the account's own time zone.
+        with timezone.override(zoneinfo.ZoneInfo(account.timezone)):
+            return view(request, account, *args, **kwargs)
 
     return wrapper

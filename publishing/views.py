@@ -148,11 +148,16 @@ def post_edit_view(request, account, post_id: int):
         content = post_content(post)
         content.caption = caption
         profiles = [t.profile for t in post.targets.all()]
-        problems = content_problems(content=content, profiles=profiles)
+        # Only the caption changes here; media problems are the composer's to report.
+        problems = [
+            p
+            for found in content_problems(content=content, profiles=profiles).values()
+            for p in found
+            if p.field == "caption"
+        ]
         if problems:
-            for found in problems.values():
-                for problem in found:
-                    form.add_error("caption", problem.message)
+            for problem in problems:
+                form.add_error("caption", problem.message)
         else:
             post_edit(post=post, actor=Actor(user=request.user, label=f"{request.user.email} in app"),
                       caption=caption)  # fmt: skip

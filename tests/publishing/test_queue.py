@@ -1,0 +1,78 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from publishing.models import PostTarget
+from tests.factories import ProfileFactory, TargetFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def profile(account):
+    return ProfileFactory(connection__account=account, name="Acme IG")
+
+
+def test_lists_targets_with_errors_and_filters(owner_client, account, profile):
+    TargetFactory(
+        post__account=account, post__caption="Went out", profile=profile, status="published"
+    )
+    TargetFactory(post__account=account, post__caption="Broke", post__bucket="tips", profile=profile,
+                  status="failed", error_code="36003/2207009", error_message="Aspect ratio")  # fmt: skip
+    url = f"/a/{account.slug}/queue/"
+    page = owner_client.get(url).content.decode()
+    assert "Went out" in page and "36003/2207009: Aspect ratio" in page and "Retry" in page
+    failed = owner_client.get(url, {"status": "failed"}).content.decode()
+    assert "Broke" in failed and "Went out" not in failed
+    assert "Went out" not in owner_client.get(url, {"bucket": "tips"}).content.decode()
+    assert owner_client.get(url, {"status": "nonsense", "start": "x"}).status_code == 200
+
+
+def test_bulk_cancel_retry_and_reschedule(owner_client, account, profile):
+    a, b = (TargetFactory(post__account=account, profile=profile,
+                          scheduled_at=NOW + timedelta(days=1)) for _ in range(2))  # fmt: skip
+    failed = TargetFactory(post__account=account, profile=profile, status="failed", error_code="2")
+    url = f"/a/{account.slug}/queue/"
+    owner_client.post(url, {"action": "cancel", "target": [a.pk, b.pk]})
+    assert set(PostTarget.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+    owner_client.post(url, {"retry_one": failed.pk})
+    assert PostTarget.objects.get(pk=failed.pk).status == "scheduled"
+    owner_client.post(
+        url, {"action": "reschedule", "target": [failed.pk], "when": "2026-12-01T10:00"}
+    )
+    assert PostTarget.objects.get(pk=failed.pk).scheduled_at == datetime(
+        2026, 12, 1, 10, tzinfo=UTC
+    )
+    past = owner_client.post(
+        url,
+        {"action": "reschedule", "target": [failed.pk], "when": "2020-01-01T10:00"},
+        follow=True,
+    )
+    assert "give a date and time in the future" in past.content.decode()
+
+
+def test_more_than_50_is_refused(owner_client, account, profile):
+    targets = [TargetFactory(post__account=account, profile=profile) for _ in range(51)]
+    response = owner_client.post(f"/a/{account.slug}/queue/",
+                                 {"action": "cancel", "target": [t.pk for t in targets]}, follow=True)  # fmt: skip
+    assert "Select at most 50 posts at once; you selected 51." in response.content.decode()
+    assert not PostTarget.objects.filter(status="cancelled").exists()
+
+
+def test_other_accounts_targets_are_untouched(owner_client, outsider_client, account, profile):
+    mine = TargetFactory(post__account=account, profile=profile)
+    assert outsider_client.get(f"/a/{account.slug}/queue/").status_code == 404
+    foreign = TargetFactory()
+    owner_client.post(f"/a/{account.slug}/queue/", {"action": "cancel", "target": [foreign.pk]})
+    assert PostTarget.objects.get(pk=foreign.pk).status == "scheduled"
+    assert PostTarget.objects.get(pk=mine.pk).status == "scheduled"
