@@ -1,0 +1,164 @@
+"""The marketer's day in a real browser (Playwright driving Debian's /usr/bin/chromium).
+
+Log in, compose and schedule a post, see it on the calendar, drag it to another day, filter the
+queue, retry a failed post, bulk-cancel. Screenshots land in test-results/.
+"""
+
+import io
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from publishing.models import Post, PostTarget
+from tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    ProfileFactory,
+    TargetFactory,
+    UserFactory,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise RuntimeError(
+            f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)"
+        )
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in sync tests
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = UserFactory(email="marketer@example.com")  # password "correct horse battery"
+    account = AccountFactory(name="Acme Coffee", slug="acme", timezone="Europe/London")
+    MembershipFactory(user=user, account=account, role="admin")
+    profile = ProfileFactory(connection__account=account, name="Acme IG")
+    return account, profile
+
+
+def log_in(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", "marketer@example.com")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/a/acme/")
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1080, 1080), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_compose_schedule_calendar_drag(browser_page, live_server, world):
+    account, profile = world
+    page = browser_page
+    log_in(page, live_server)
+
+    tomorrow = (timezone.now().astimezone(ZoneInfo("Europe/London")) + timedelta(days=2)).date()
+    page.goto(f"{live_server.url}/a/acme/posts/new/")
+    page.fill("#id_caption", "Autumn menu is here #coffee")
+    page.check(f"input[name=profiles][value='{profile.pk}']")
+    page.wait_for_selector("text=27 / 2200 characters")  # live per-platform count (HTMX)
+    page.check("input[name=when][value=time]")
+    page.fill("#id_scheduled_at", f"{tomorrow:%Y-%m-%d}T10:00")
+    page.set_input_files(
+        "#id_media", files=[{"name": "menu.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}]
+    )
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("text=Scheduled.")
+    target = PostTarget.objects.get(post__caption="Autumn menu is here #coffee")
+    assert target.status == "scheduled"
+    assert target.scheduled_at == datetime.combine(
+        tomorrow, datetime.min.time().replace(hour=10), ZoneInfo("Europe/London")
+    )
+
+    page.goto(f"{live_server.url}/a/acme/calendar/?date={tomorrow:%Y-%m-%d}")
+    card = page.locator(f"[data-target='{target.pk}']")
+    assert "Autumn menu" in card.inner_text()
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "calendar.png"), full_page=True)
+
+    later = tomorrow + timedelta(days=1)
+    if later.month != tomorrow.month:  # stay on the visible month
+        later = tomorrow - timedelta(days=1)
+    card.drag_to(page.locator(f"section[data-date='{later:%Y-%m-%d}']"))
+    page.wait_for_selector("#calendar-status.msg-success")
+    assert "Moved to" in page.inner_text("#calendar-status")
+    target.refresh_from_db()
+    assert target.scheduled_at.astimezone(ZoneInfo("Europe/London")).date() == later
+    assert target.scheduled_at.astimezone(ZoneInfo("Europe/London")).hour == 10
+
+
+def test_queue_filter_retry_and_bulk_cancel(browser_page, live_server, world):
+    account, profile = world
+    failed = TargetFactory(post__account=account, post__caption="Broken post", profile=profile,
+                           status="failed", error_code="36003/2207009", error_message="Aspect ratio")  # fmt: skip
+    waiting = [TargetFactory(post__account=account, post__caption=f"Queued {n}", profile=profile,
+                             scheduled_at=timezone.now() + timedelta(days=3 + n)) for n in range(3)]  # fmt: skip
+    page = browser_page
+    log_in(page, live_server)
+
+    page.goto(f"{live_server.url}/a/acme/queue/")
+    page.select_option("#id_status", "failed")
+    page.click("button:has-text('Filter')")
+    page.wait_for_selector("text=36003/2207009: Aspect ratio")
+    assert page.locator("tr[data-row]").count() == 1
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "queue.png"), full_page=True)
+    page.click(f"tr[data-row='{failed.pk}'] button:has-text('Retry')")
+    page.wait_for_selector("text=Retry: 1 done.")
+    assert PostTarget.objects.get(pk=failed.pk).status == "scheduled"
+
+    page.goto(f"{live_server.url}/a/acme/queue/")
+    for target in waiting[:2]:
+        page.check(f"input[name=target][value='{target.pk}']")
+    page.click("button[name=action][value=cancel]")
+    page.wait_for_selector("text=Cancel: 2 done.")
+    statuses = dict(
+        PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).values_list("pk", "status")
+    )
+    assert [statuses[t.pk] for t in waiting] == ["cancelled", "cancelled", "scheduled"]
+    assert Post.objects.count() == 4
+
+
+def test_reading_works_without_javascript_on_a_phone(live_server, world, browser_page):
+    page = browser_page
+    log_in(page, live_server)
+    context = page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
+    context.add_cookies(page.context.cookies())
+    phone = context.new_page()
+    for path in ("/a/acme/calendar/", "/a/acme/queue/", "/a/acme/posts/new/"):
+        phone.goto(f"{live_server.url}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 400, path
+    phone.screenshot(path=str(RESULTS / "calendar-390px.png"), full_page=True)
+    context.close()
