@@ -14,6 +14,7 @@ from channels.models import Profile
 from publishing.models import PostTarget
 from scheduling.models import Slot
 
+MONTH_CELL_LIMIT = 6
 PALETTE = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0c8599", "#e67700",
            "#5c940d", "#862e9c", "#1864ab"]  # fmt: skip
 
@@ -25,6 +26,8 @@ class Day:
     items: list = field(default_factory=list)  # targets
     free: list = field(default_factory=list)  # free slots
     by_hour: dict = field(default_factory=dict)  # week view: hour -> (targets, slots)
+    hours: list = field(default_factory=list)  # week view: [(hour, targets, slots)]
+    more: int = 0  # month view: posts not shown in the cell
 
 
 @dataclass
@@ -103,7 +106,23 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
         day = days[local.date()]
         day.free.append(slot)
         day.by_hour.setdefault(local.hour, ([], []))[1].append(slot)
+    for target in targets_list(days):
+        target.colour = colours.get(target.profile_id, "")
+    if view == "week":
+        for day in days.values():
+            day.hours = [(h, *day.by_hour.get(h, ([], []))) for h in range(24)]
+    else:
+        # A month cell shows its first posts and "+N more" (opening that week) so it stays
+        # readable, and fast, on busy days.
+        for day in days.values():
+            day.more = max(0, len(day.items) - MONTH_CELL_LIMIT)
+            day.items = day.items[:MONTH_CELL_LIMIT]
+            day.free = day.free[:MONTH_CELL_LIMIT]
     ordered = list(days.values())
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,
                     previous, nxt, title)  # fmt: skip
+
+
+def targets_list(days: dict) -> list:
+    return [t for day in days.values() for t in day.items]

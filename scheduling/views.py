@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -121,6 +122,9 @@ def calendar_view(request, account):
             "hours": range(24),
             "platforms": Platform.choices,
             "statuses": TargetStatus.choices,
+            # Reversed once, not once per card: the month view can hold thousands.
+            "post_prefix": reverse("publishing:detail", args=[account.slug, 0])[:-2],
+            "new_url": reverse("publishing:new", args=[account.slug]),
         },
     )
 
