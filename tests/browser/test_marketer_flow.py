@@ -34,13 +34,12 @@ if not os.path.exists(CHROMIUM):
         )
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in sync tests
-
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in sync tests
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
