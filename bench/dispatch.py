@@ -8,18 +8,15 @@ Celery worker process: it claims a batch with targets_claim_due and publishes it
 """
 
 import argparse
-import os
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdist.settings")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("PUBLIC_BASE_URL", "http://bench.invalid")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import django_setup, throwaway_database  # noqa: E402
 
 
 def main() -> None:
@@ -31,11 +28,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=25, help="targets claimed per claim")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    django_setup()
     from django.conf import settings
-    from django.db import connection, connections
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
@@ -46,14 +40,11 @@ def main() -> None:
     fake.latency = args.latency
     fake.quota_total = 10**9
     settings.SOCIALDIST_URL_REWRITES = [tuple(p.split("=", 1)) for p in fake.rewrites.split(",")]
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        result = run(args, fake, timezone)
+        with throwaway_database() as engine:
+            result = run(args, fake, timezone)
     finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         fake.stop()
-    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"database                 {engine}")
     for key, value in result.items():
         print(f"{key:<24} {value}")

@@ -10,15 +10,13 @@ targets. Runs in a throwaway database next to the configured one.
 
 import argparse
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdist.settings")
-os.environ.setdefault("DEBUG", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import django_setup, throwaway_database  # noqa: E402
 
 
 def main() -> None:
@@ -27,14 +25,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.INFO)
+    django_setup()
     from django.conf import settings
-    from django.db import connection, connections
     from django.test.utils import setup_test_environment
 
     from tests.fakes.instagram import FakeInstagram, Media
@@ -45,16 +37,14 @@ def main() -> None:
     settings.SOCIALDIST_URL_REWRITES = [
         tuple(p.split("=", 1)) for p in f"{meta.rewrites},{tiktok.rewrites}".split(",")
     ]
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        minimum = seed(args, meta, tiktok, Media, Publish)
-        result = run(args, meta, tiktok, minimum)
+        with throwaway_database() as engine:
+            minimum = seed(args, meta, tiktok, Media, Publish)
+            result = run(args, meta, tiktok, minimum)
     finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         meta.stop()
         tiktok.stop()
-    print(f"database                 {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    print(f"database                 {engine}")
     for key, value in result.items():
         print(f"{key:<24} {value}")
 

@@ -7,17 +7,15 @@ page through Django's test client in a throwaway database next to the configured
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdist.settings")
-os.environ.setdefault("DEBUG", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import django_setup, throwaway_database  # noqa: E402
 
 
 def main() -> None:
@@ -27,21 +25,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
     import logging
 
-    logging.disable(logging.WARNING)
-    from django.conf import settings
-    from django.db import connection, connections
+    django_setup(quiet_below=logging.WARNING)
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     # No setup_test_environment(): its template instrumentation would inflate render times.
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database() as engine:
         from analytics.models import MetricSnapshot
         from publishing.models import PostTarget
         from tests.factories import (
@@ -79,9 +72,7 @@ def main() -> None:
             "post page": f"/a/bench/posts/{posts[0].pk}/",
             "reports (30 days)": "/a/bench/reports/",
         }
-        print(
-            f"database                 {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
-        )
+        print(f"database                 {engine}")
         print(f"data                     {args.targets} targets across {args.profiles} profiles")
         for name, url in pages.items():
             client.get(url)  # warm up
@@ -95,9 +86,6 @@ def main() -> None:
             print(f"{name:<24} median {statistics.median(timings):6.1f} ms  "
                   f"p95 {sorted(timings)[int(len(timings) * 0.95) - 1]:6.1f} ms  "
                   f"{len(queries)} queries")  # fmt: skip
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -7,15 +7,13 @@ one (PostgreSQL when DATABASE_URL says so).
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdist.settings")
-os.environ.setdefault("DEBUG", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import django_setup, throwaway_database  # noqa: E402
 
 
 def main() -> None:
@@ -26,25 +24,14 @@ def main() -> None:
     parser.add_argument("--temperature", default="warm", choices=["cold", "warm", "hot"])
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.INFO)
-    from django.conf import settings
-    from django.db import connection, connections
+    django_setup()
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database() as engine:
         seed(args)
         results = measure(args)
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    print(f"database                 {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    print(f"database                 {engine}")
     for key, value in results.items():
         print(f"{key:<24} {value}")
 

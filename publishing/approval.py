@@ -23,9 +23,9 @@ from publishing.models import Post, PostComment, PostStatus, ReviewLink, TargetS
 from publishing.services import (
     Actor,
     InvalidTransition,
-    _post_transition,
-    _slot_free,
     post_approve,
+    post_transition,
+    target_slot_release,
     target_transition,
 )
 from scheduling.models import Slot
@@ -76,7 +76,7 @@ def post_reject(*, post: Post, actor: Actor, comment: str, version: int | None =
             f"Only posts awaiting approval can be rejected; this is {post.status}."
         )
     with transaction.atomic():
-        _post_transition(
+        post_transition(
             post=post,
             to=PostStatus.DRAFT,
             actor=actor,
@@ -115,7 +115,7 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
     new_version = post.version + 1
     with transaction.atomic():
         if post.status == PostStatus.APPROVED and post.account.approval_required:
-            _post_transition(
+            post_transition(
                 post=post,
                 to=PostStatus.AWAITING_APPROVAL,
                 actor=actor,
@@ -127,7 +127,7 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
             for target in post.targets.filter(status=TargetStatus.SCHEDULED):
                 # A slot the scheduler gave is handed back; a time a person chose is kept.
                 had_slot = Slot.objects.filter(target=target).exists()
-                _slot_free(target)
+                target_slot_release(target)
                 target_transition(
                     target=target,
                     to=TargetStatus.PENDING,

@@ -107,7 +107,7 @@ def target_transition(
     return True
 
 
-def _post_transition(
+def post_transition(
     *, post: Post, to: str, actor: Actor, reason: str = "", version: int | None = None, **fields
 ) -> None:
     """Conditional on the status (and version) the caller saw: a concurrent change wins."""
@@ -281,7 +281,7 @@ def post_submit(*, post: Post, actor: Actor) -> Post:
     if post.status != PostStatus.DRAFT:
         raise InvalidTransition(f"Only drafts can be submitted; this post is {post.status}.")
     if post.account.approval_required:
-        _post_transition(post=post, to=PostStatus.AWAITING_APPROVAL, actor=actor)
+        post_transition(post=post, to=PostStatus.AWAITING_APPROVAL, actor=actor)
     else:
         post_approve(post=post, actor=actor, reason="no approval required")
     return post
@@ -296,7 +296,7 @@ def post_approve(*, post: Post, actor: Actor, reason: str = "", version: int | N
         raise InvalidTransition("This post is already approved.")
     if post.status == PostStatus.DRAFT and post.account.approval_required:
         raise InvalidTransition("Submit the draft for approval first.")
-    _post_transition(
+    post_transition(
         post=post,
         to=PostStatus.APPROVED,
         actor=actor,
@@ -333,11 +333,11 @@ def target_cancel(*, target: PostTarget, actor: Actor) -> PostTarget:
     if T.CANCELLED not in TARGET_TRANSITIONS[target.status]:
         raise InvalidTransition(f"A {target.status} target cannot be cancelled.")
     target_transition(target=target, to=T.CANCELLED, actor=actor, reason="cancelled")
-    _slot_free(target)
+    target_slot_release(target)
     return target
 
 
-def _slot_free(target: PostTarget) -> None:
+def target_slot_release(target: PostTarget) -> None:
     from scheduling.services import slot_free  # scheduling builds on this module
 
     slot_free(target=target)
@@ -352,7 +352,7 @@ def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetim
         PostTarget.objects.filter(pk=target.pk).update(scheduled_at=scheduled_at)
         target.scheduled_at = scheduled_at
         return target
-    _slot_free(target)  # a hand-picked time leaves the slot for another post
+    target_slot_release(target)  # a hand-picked time leaves the slot for another post
     target_transition(
         target=target,
         to=T.SCHEDULED,
