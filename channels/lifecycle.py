@@ -64,8 +64,6 @@ def tokens_check() -> TokenCheck:
     for connection in active.filter(unrenewable, expiry_warned_at__isnull=True).select_related(
         "account"
     ):
-        if connection.status != ConnectionStatus.ACTIVE:
-            continue
         _email_expiry(connection)
         ChannelConnection.objects.filter(pk=connection.pk).update(expiry_warned_at=now)
         result.warned += 1

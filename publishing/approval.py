@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
-from publishing.models import Post, PostComment, PostStatus, ReviewLink, TargetStatus
+from publishing.models import AuditEntry, Post, PostComment, PostStatus, ReviewLink, TargetStatus
 from publishing.services import (
     Actor,
     InvalidTransition,
@@ -145,9 +145,19 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
 
 def awaiting_since(post: Post):
     """When the post started waiting for approval (the latest transition into it)."""
-    return post.audit.filter(target__isnull=True, to_status=PostStatus.AWAITING_APPROVAL).aggregate(
-        at=Max("created_at")
-    )["at"]
+    return awaiting_since_many(post_ids=[post.pk]).get(post.pk)
+
+
+def awaiting_since_many(*, post_ids: list[int]) -> dict:
+    """{post id: when it started waiting}, in one query for a whole page of posts."""
+    return dict(
+        AuditEntry.objects.filter(
+            post_id__in=post_ids, target__isnull=True, to_status=PostStatus.AWAITING_APPROVAL
+        )
+        .values("post_id")
+        .annotate(at=Max("created_at"))
+        .values_list("post_id", "at")
+    )
 
 
 # Review links -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from publishing.approval import (
     DECIDERS,
     LinkProblem,
     awaiting_since,
+    awaiting_since_many,
     post_comment_add,
     post_edit,
     post_reject,
@@ -115,7 +117,9 @@ def _composer_check(account, data) -> list[dict]:
     rows = []
     for platform in sorted({p.platform for p in profiles}):
         provider = get_provider(platform)
-        limit = LIMITS[platform].caption_max if platform in LIMITS else None
+        limits = LIMITS.get(platform)
+        type_limits = limits.post_types.get(post_type) if limits else None
+        limit = (type_limits and type_limits.caption_max) or (limits and limits.caption_max)
         problems = [p for p in provider.validate(content) if p.code != "media_count"]
         rows.append({
             "platform": provider.name, "count": len(caption), "limit": limit,
@@ -178,6 +182,7 @@ def post_detail(request, account, post_id: int):
     post = post_for_account(account=account, post_id=post_id)
     if post is None:
         raise Http404("No such post.")
+    prefetch_related_objects([post], "targets__snapshots")
     return render(
         request,
         "publishing/post_detail.html",
@@ -299,7 +304,8 @@ def approvals(request, account):
         return redirect("publishing:approvals", account.slug)
     waiting = list(posts_for_account(account=account, status="awaiting_approval"))
     reviewers = ", ".join(r.email for r in reviewers_for(account))
-    rows = [{"post": p, "since": awaiting_since(p)} for p in waiting]
+    since = awaiting_since_many(post_ids=[p.pk for p in waiting])
+    rows = [{"post": p, "since": since.get(p.pk)} for p in waiting]
     return render(
         request,
         "publishing/approvals.html",

@@ -97,6 +97,7 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
     for target in targets:
         local = target.scheduled_at.astimezone(tz)
         target.local = local
+        target.colour = colours.get(target.profile_id, "")
         day = days[local.date()]
         day.items.append(target)
         day.by_hour.setdefault(local.hour, ([], []))[0].append(target)
@@ -106,8 +107,6 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
         day = days[local.date()]
         day.free.append(slot)
         day.by_hour.setdefault(local.hour, ([], []))[1].append(slot)
-    for target in targets_list(days):
-        target.colour = colours.get(target.profile_id, "")
     if view == "week":
         for day in days.values():
             day.hours = [(h, *day.by_hour.get(h, ([], []))) for h in range(24)]
@@ -122,7 +121,3 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,
                     previous, nxt, title)  # fmt: skip
-
-
-def targets_list(days: dict) -> list:
-    return [t for day in days.values() for t in day.items]

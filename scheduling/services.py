@@ -20,7 +20,7 @@ from channels.limits import DAILY_POST_CAPS
 from channels.models import ConnectionStatus, Profile
 from publishing.events import event_emit
 from publishing.models import AuditEntry, EventType, PostStatus, PostTarget, TargetStatus
-from publishing.services import SYSTEM, Actor, audit_entry
+from publishing.services import Actor, audit_entry, target_transition
 from scheduling.models import SLOTS_PER_DAY, Mode, ProfileSchedule, ScheduleSettings, Slot
 from scheduling.timeutils import local_to_utc
 from scheduling.windows import best_times, parse_hhmm
@@ -205,26 +205,18 @@ def _compute_account(account, settings_: ScheduleSettings, now, result: ComputeR
 
 
 def _release_slot_targets(slots: list[Slot]) -> int:
-    released = 0
-    with transaction.atomic():
-        targets = PostTarget.objects.select_for_update().filter(
-            pk__in=[s.target_id for s in slots], status=T.SCHEDULED
+    targets = PostTarget.objects.filter(pk__in=[s.target_id for s in slots], status=T.SCHEDULED)
+    return sum(
+        target_transition(
+            target=target,
+            to=T.PENDING,
+            actor=SCHEDULER,
+            reason="its slot was removed by a schedule change",
+            scheduled_at=None,
+            next_attempt_at=None,
         )
-        for target in targets:
-            updated = PostTarget.objects.filter(pk=target.pk, status=T.SCHEDULED).update(
-                status=T.PENDING, scheduled_at=None, next_attempt_at=None, updated_at=timezone.now()
-            )
-            if updated:
-                AuditEntry.objects.create(
-                    post_id=target.post_id,
-                    target_id=target.pk,
-                    from_status=T.SCHEDULED,
-                    to_status=T.PENDING,
-                    actor_label=SCHEDULER.text,
-                    reason="its slot was removed by a schedule change",
-                )
-                released += 1
-    return released
+        for target in targets
+    )
 
 
 # attach_to_schedule ----------------------------------------------------------------------------
@@ -417,7 +409,7 @@ def slot_free(*, target: PostTarget) -> None:
     Slot.objects.filter(target=target).update(target=None)
 
 
-def settings_save(*, account: ClientAccount, actor: Actor = SYSTEM, **values) -> ScheduleSettings:
+def settings_save(*, account: ClientAccount, **values) -> ScheduleSettings:
     settings_ = schedule_settings(account)
     for name, value in values.items():
         setattr(settings_, name, value)

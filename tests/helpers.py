@@ -58,3 +58,25 @@ CELERY_WORKER = [
     "-m", "celery", "-A", "socialdist", "worker", "--pool", "solo", "--loglevel", "WARNING",
     "--without-gossip", "--without-mingle", "--without-heartbeat",
 ]  # fmt: skip
+
+
+def redis_or_skip() -> str:
+    import os
+
+    import pytest
+    import redis
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    required = os.environ.get("REQUIRE_REDIS") == "1"
+    if not url.startswith("redis://"):
+        if required:
+            pytest.fail("REQUIRE_REDIS=1 but CELERY_BROKER_URL is not a redis:// URL")
+        pytest.skip("set CELERY_BROKER_URL=redis://… to run the real-worker test")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        if required:
+            raise
+        pytest.skip(f"Redis is not reachable at {url}")
+    return url

@@ -1,39 +1,20 @@
 """A post published by a real Celery worker process over Redis (CI sets REQUIRE_REDIS=1)."""
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 
 from publishing.models import PostTarget
 from publishing.tasks import process_due
 from socialdist.celery import app
 from tests.factories import MediaFactory, TargetFactory
-from tests.helpers import CELERY_WORKER, worker_env
+from tests.helpers import CELERY_WORKER, redis_or_skip, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def redis_or_skip() -> str:
-    url = settings.CELERY_BROKER_URL
-    required = os.environ.get("REQUIRE_REDIS") == "1"
-    if not url.startswith("redis://"):
-        if required:
-            pytest.fail("REQUIRE_REDIS=1 but CELERY_BROKER_URL is not a redis:// URL")
-        pytest.skip("set CELERY_BROKER_URL=redis://… to run the real-worker test")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        if required:
-            raise
-        pytest.skip(f"Redis is not reachable at {url}")
-    return url
 
 
 def test_real_worker_publishes_due_post(fake_instagram):

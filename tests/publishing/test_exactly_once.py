@@ -17,8 +17,7 @@ from publishing.models import AuditEntry, PostTarget
 from publishing.tasks import process_due
 from socialdist.celery import app
 from tests.factories import MediaFactory, ProfileFactory, TargetFactory
-from tests.helpers import CELERY_WORKER, worker_env
-from tests.publishing.test_celery_worker import redis_or_skip
+from tests.helpers import CELERY_WORKER, redis_or_skip, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
