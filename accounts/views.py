@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import account_member_required
@@ -44,6 +45,11 @@ def account_home(request, account):
     )
 
 
+def _new_webhook_key(account) -> str:
+    # The new endpoint's id (never its secret) waits in the server-side session for one page view.
+    return f"new_webhook:{account.pk}"
+
+
 @account_member_required
 @require_http_methods(["GET", "POST"])
 def account_settings(request, account):
@@ -67,18 +73,24 @@ def account_settings(request, account):
             request, f"Social publishing is {'on' if enabled else 'off'} for {account.name}."
         )
         return redirect("accounts:settings", account.slug)
-    return render(
+    new_webhook_id = request.session.pop(_new_webhook_key(account), None)
+    new_webhook = account.webhooks.filter(pk=new_webhook_id).first() if new_webhook_id else None
+    response = render(
         request,
         "accounts/settings.html",
         {
             "account": account,
             "is_admin": is_admin,
+            "new_webhook": new_webhook,
             "webhooks": account.webhooks.all(),
             "external_reviewers": account.external_reviewers.all(),
             "reviewers": reviewers_for(account),
             "event_types": EventType.values,
         },
     )
+    if new_webhook:
+        add_never_cache_headers(response)  # the page with the secret must not be kept anywhere
+    return response
 
 
 def _add_webhook(request, account):
@@ -91,10 +103,9 @@ def _add_webhook(request, account):
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            f"Webhook added. Its signing secret, shown only now: {endpoint.secret}",
-        )
+        # Messages may travel in a cookie (FallbackStorage): the secret never goes in one.
+        request.session[_new_webhook_key(account)] = endpoint.pk
+        messages.success(request, "Webhook added. Copy its signing secret below now.")
     return redirect("accounts:settings", account.slug)
 
 

@@ -1,10 +1,11 @@
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from analytics.selectors import ad_eligible, bucket_weights
 from publishing.selectors import post_for_account
+from socialdist.api_types import MAX_ID, errors
 
 router = Router(tags=["analytics"])
 
@@ -56,14 +57,14 @@ class PostMetricsOut(Schema):
     targets: list[TargetMetricsOut]
 
 
-@router.get("/insights/weights", response=WeightsOut)
+@router.get("/insights/weights", response={200: WeightsOut, **errors()})
 def weights(request):
     """Content-bucket weights (sum 1), recomputed whenever a post's 7-day window closes."""
     rows = list(bucket_weights(account=request.account))
     return {"buckets": rows, "computed_at": max((r.computed_at for r in rows), default=None)}
 
 
-@router.get("/insights/ad-eligible", response=list[AdEligibleOut])
+@router.get("/insights/ad-eligible", response={200: list[AdEligibleOut], **errors()})
 def ad_eligible_posts(request):
     return [
         {
@@ -78,8 +79,8 @@ def ad_eligible_posts(request):
     ]
 
 
-@router.get("/posts/{post_id}/metrics", response=PostMetricsOut)
-def post_metrics(request, post_id: int):
+@router.get("/posts/{post_id}/metrics", response={200: PostMetricsOut, **errors(404)})
+def post_metrics(request, post_id: int = Path(..., ge=1, le=MAX_ID)):
     post = post_for_account(account=request.account, post_id=post_id)
     if post is None:
         raise Http404(f"No post {post_id} in this account.")

@@ -1,5 +1,4 @@
 import csv
-import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,7 +73,7 @@ def reports(request, account):
             "data": data,
             "heatmap": heatmap,
             "hours": range(24),
-            "chart_json": json.dumps(chart),
+            "chart": chart,  # json_script encodes it (encoding it here too gave a string)
             "groups": [
                 ("Profile", data.by_profile),
                 ("Platform", data.by_platform),

@@ -42,3 +42,4 @@ class ProfileAdmin(admin.ModelAdmin):
     list_filter = ["platform"]
     search_fields = ["name", "username", "external_id", "account__name"]
     readonly_fields = ["connection", "external_id", "extra"]
+    exclude = ["access_token"]  # the Page token is never shown or edited here

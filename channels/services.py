@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ClientAccount, User
+from accounts.models import ClientAccount, Membership, Role, User
+from accounts.permissions import Can, role_may
 from channels.http import PlatformError, rewrite_url
 from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Profile
 from channels.providers import PROVIDERS, get_provider
@@ -17,10 +18,18 @@ from channels.providers.base import OAuthResult
 from channels.signals import connection_activated, connection_deactivated
 
 STATE_TTL = timedelta(minutes=10)
+CHANNEL_MANAGERS = tuple(r for r in Role if role_may(r, Can.MANAGE_CHANNELS))
 
 
 class ChannelError(Exception):
     """A connect step failed in a way the user can act on; the message says how."""
+
+
+def can_manage_channels(*, user: User, account: ClientAccount) -> bool:
+    """Admins and marketers connect and disconnect channels; reviewers only read."""
+    return Membership.objects.filter(
+        user=user, account=account, role__in=CHANNEL_MANAGERS
+    ).exists()
 
 
 def redirect_uri_for(platform: str) -> str:
@@ -72,9 +81,17 @@ def oauth_complete(
     if not state:
         raise ChannelError("The platform sent no state; start connecting again.")
     stored = _consume_state(platform=platform, state=state)
+    provider = get_provider(platform)
     if stored.started_by_id and (user is None or user.pk != stored.started_by_id):
         raise ChannelError("This connection was started by another user; start again yourself.")
-    provider = get_provider(platform)
+    if user is not None and not can_manage_channels(user=user, account=stored.account):
+        # A link started through the API must not land a channel in an account the signed-in
+        # person cannot manage (or, for another tenant's link, does not even belong to).
+        raise ChannelError(
+            f"You are signed in as {user.email}, who cannot connect {provider.name} to "
+            f"{stored.account.name}; nothing was changed. Ask an admin or marketer of that "
+            "account to open the link, or open it signed out."
+        )
     if error:
         raise ChannelError(f"{provider.name} did not grant access ({error}); nothing was changed.")
     if not code:
@@ -189,7 +206,10 @@ def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list
     family = get_provider(connection.platform).grant_family
     connections = ChannelConnection.objects.filter(pk=connection.pk)
     if family:
+        # Only this account's siblings: another tenant connected through the same Facebook user
+        # keeps its own connection, status and reason (which may name this tenant's people).
         connections = ChannelConnection.objects.filter(
+            account_id=connection.account_id,
             external_user_id=connection.external_user_id,
             platform__in=_family_platforms(family),
         )
@@ -235,14 +255,19 @@ def connection_refresh(*, connection: ChannelConnection) -> bool:
 def meta_deauthorize(*, signed_request: str) -> list[ChannelConnection]:
     """Meta's deauthorize callback: verify the signed_request, disconnect that user's channels."""
     user_id = _verify_signed_request(signed_request)
-    connections = ChannelConnection.objects.filter(
+    # Meta revoked this user's grant everywhere, so every account's connection of it is gone;
+    # each account is still disconnected on its own, through its own connection.
+    first_per_account: dict[int, ChannelConnection] = {}
+    for connection in ChannelConnection.objects.filter(
         external_user_id=user_id, platform__in=_family_platforms("meta")
-    ).first()
-    if connections is None:
-        return []
-    return connection_disconnect(
-        connection=connections, reason="The user removed the app on Facebook (deauthorized)."
-    )
+    ).order_by("pk"):
+        first_per_account.setdefault(connection.account_id, connection)
+    changed: list[ChannelConnection] = []
+    for connection in first_per_account.values():
+        changed += connection_disconnect(
+            connection=connection, reason="The user removed the app on Facebook (deauthorized)."
+        )
+    return changed
 
 
 def _verify_signed_request(signed_request: str) -> str:

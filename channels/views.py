@@ -5,10 +5,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import account_member_required
-from accounts.models import Role
 from channels.providers import PROVIDERS, get_provider
 from channels.selectors import connections_for_account
 from channels.services import (
+    CHANNEL_MANAGERS,
     ChannelError,
     connection_disconnect,
     meta_deauthorize,
@@ -26,7 +26,7 @@ def channel_list(request, account):
             "account": account,
             "connections": connections_for_account(account=account),
             "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
-            "can_manage": request.role in (Role.ADMIN, Role.MARKETER),
+            "can_manage": request.role in CHANNEL_MANAGERS,
         },
     )
 
@@ -37,7 +37,7 @@ def disconnect(request, account, connection_id: int):
     connection = connections_for_account(account=account).filter(pk=connection_id).first()
     if connection is None:
         raise Http404("No such channel.")
-    if request.role not in (Role.ADMIN, Role.MARKETER):
+    if request.role not in CHANNEL_MANAGERS:
         return HttpResponseForbidden("Reviewers cannot disconnect channels.")
     changed = connection_disconnect(
         connection=connection, reason=f"Disconnected by {request.user.email}."
@@ -64,6 +64,8 @@ def meta_deauthorize_callback(request):
 def connect(request, account, platform: str):
     if platform not in PROVIDERS:
         raise Http404("Unknown platform.")
+    if request.role not in CHANNEL_MANAGERS:
+        return HttpResponseForbidden("Reviewers cannot connect channels; ask an admin or marketer.")
     try:
         url = oauth_start(account=account, platform=platform, user=request.user)
     except ChannelError as exc:

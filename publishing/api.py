@@ -3,11 +3,12 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Path, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
+from accounts.permissions import Can, role_may
 from publishing.approval import DECIDERS, post_reject
-from publishing.models import Post, PostTarget
+from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
 from publishing.services import (
     Actor,
@@ -19,24 +20,33 @@ from publishing.services import (
     target_reschedule,
     target_retry,
 )
+from socialdist.api_types import (
+    MAX_ID,
+    ApiDateTime,
+    BoundedLimitOffsetPagination,
+    Id,
+    errors,
+)
 
 router = Router(tags=["posts"])
 
 
+# Lengths match the model columns: longer input is a 422 naming the field, not a DataError.
 class MediaIn(Schema):
-    url: str
+    url: str = Field(..., max_length=2000, description="An http:// or https:// URL.")
     kind: Literal["image", "video"]
 
 
 class PostIn(Schema):
     caption: str = ""
-    post_type: str = "feed"
+    # Documented as an enum, checked by post_create (a 400 that lists the choices).
+    post_type: str = Field("feed", max_length=20, json_schema_extra={"enum": PostType.values})
     media: list[MediaIn] = []
-    targets: list[int]
-    bucket: str = ""
-    link: str = ""
-    title: str = ""
-    scheduled_at: datetime | None = None
+    targets: list[Id]
+    bucket: str = Field("", max_length=100)
+    link: str = Field("", max_length=2000, description="An http:// or https:// URL.")
+    title: str = Field("", max_length=300)
+    scheduled_at: ApiDateTime | None = None
     submit: bool = True
     posting_mode: Literal["automatic", "manual", ""] = ""
 
@@ -85,23 +95,39 @@ class PostOut(Schema):
 
 
 class PostListFilters(Schema):
-    status: str = ""
+    status: str = Field(
+        "", json_schema_extra={"enum": ["", *PostStatus.values, *TargetStatus.values]}
+    )
     platform: str = ""
     bucket: str = ""
-    date_from: datetime | None = Field(None, alias="from")
-    date_to: datetime | None = Field(None, alias="to")
+    date_from: ApiDateTime | None = Field(None, alias="from")
+    date_to: ApiDateTime | None = Field(None, alias="to")
 
 
 class MarkPostedIn(Schema):
-    permalink: str = ""
+    permalink: str = Field("", max_length=1000, description="The live post's https:// URL.")
 
 
 class RescheduleIn(Schema):
-    scheduled_at: datetime
+    scheduled_at: ApiDateTime
+
+
+PostId = Path(..., ge=1, le=MAX_ID)
+TargetId = Path(..., ge=1, le=MAX_ID)
 
 
 def _actor(request) -> Actor:
-    return Actor(label=f"api:{request.auth.name}"[:100])
+    return Actor(label=f"api:{request.auth.name}"[:100], key=f"token:{request.auth.pk}")
+
+
+def _manager(request) -> Actor:
+    """Retry, cancel, reschedule and mark posted: not for reviewer tokens (README "Roles")."""
+    if not role_may(request.auth.role, Can.MANAGE_POSTS):
+        raise PermissionDenied(
+            "Reviewer tokens cannot retry, cancel, reschedule or mark posts; use a marketer "
+            "or admin token from create_api_token."
+        )
+    return _actor(request)
 
 
 def _post_or_404(request, post_id: int) -> Post:
@@ -118,7 +144,7 @@ def _target_or_404(request, target_id: int) -> PostTarget:
     return target
 
 
-@router.post("/posts", response={201: PostOut})
+@router.post("/posts", response={201: PostOut, **errors()})
 def create_post(request, payload: PostIn):
     """Create (and by default submit) a post; `scheduled_at` absent = next free slot."""
     post = post_create(
@@ -138,8 +164,8 @@ def create_post(request, payload: PostIn):
     return Status(201, _post_or_404(request, post.pk))
 
 
-@router.get("/posts", response=list[PostOut])
-@paginate(LimitOffsetPagination)
+@router.get("/posts", response={200: list[PostOut], **errors()})
+@paginate(BoundedLimitOffsetPagination)
 def list_posts(request, filters: Query[PostListFilters]):
     try:
         return posts_for_account(account=request.account, **filters.model_dump())
@@ -147,42 +173,42 @@ def list_posts(request, filters: Query[PostListFilters]):
         raise ValidationError({"status": [str(exc)]}) from exc
 
 
-@router.get("/posts/{post_id}", response=PostOut)
-def get_post(request, post_id: int):
+@router.get("/posts/{post_id}", response={200: PostOut, **errors(404)})
+def get_post(request, post_id: int = PostId):
     return _post_or_404(request, post_id)
 
 
-@router.post("/targets/{target_id}/retry", response=TargetOut)
-def retry_target(request, target_id: int):
-    return target_retry(target=_target_or_404(request, target_id), actor=_actor(request))
+@router.post("/targets/{target_id}/retry", response={200: TargetOut, **errors(403, 404, 409)})
+def retry_target(request, target_id: int = TargetId):
+    return target_retry(target=_target_or_404(request, target_id), actor=_manager(request))
 
 
-@router.post("/targets/{target_id}/cancel", response=TargetOut)
-def cancel_target(request, target_id: int):
-    return target_cancel(target=_target_or_404(request, target_id), actor=_actor(request))
+@router.post("/targets/{target_id}/cancel", response={200: TargetOut, **errors(403, 404, 409)})
+def cancel_target(request, target_id: int = TargetId):
+    return target_cancel(target=_target_or_404(request, target_id), actor=_manager(request))
 
 
-@router.post("/targets/{target_id}/reschedule", response=TargetOut)
-def reschedule_target(request, target_id: int, payload: RescheduleIn):
+@router.post("/targets/{target_id}/reschedule", response={200: TargetOut, **errors(403, 404, 409)})
+def reschedule_target(request, payload: RescheduleIn, target_id: int = TargetId):
     return target_reschedule(
         target=_target_or_404(request, target_id),
-        actor=_actor(request),
+        actor=_manager(request),
         scheduled_at=payload.scheduled_at,
     )
 
 
-@router.post("/targets/{target_id}/mark-posted", response=TargetOut)
-def mark_posted(request, target_id: int, payload: MarkPostedIn):
+@router.post("/targets/{target_id}/mark-posted", response={200: TargetOut, **errors(403, 404, 409)})
+def mark_posted(request, payload: MarkPostedIn, target_id: int = TargetId):
     """A `manual` target was posted by hand; optionally give its permalink."""
     return target_mark_posted(
         target=_target_or_404(request, target_id),
-        actor=_actor(request),
+        actor=_manager(request),
         permalink=payload.permalink,
     )
 
 
 class RejectIn(Schema):
-    comment: str
+    comment: str = Field(..., max_length=5000)
 
 
 def _decider(request) -> Actor:
@@ -194,8 +220,8 @@ def _decider(request) -> Actor:
     return _actor(request)
 
 
-@router.post("/posts/{post_id}/approve", response=PostOut)
-def approve_post(request, post_id: int):
+@router.post("/posts/{post_id}/approve", response={200: PostOut, **errors(403, 404, 409)})
+def approve_post(request, post_id: int = PostId):
     post = _post_or_404(request, post_id)
     post_approve(
         post=post, actor=_decider(request), reason=f"approved version {post.version} via API"
@@ -203,8 +229,8 @@ def approve_post(request, post_id: int):
     return _post_or_404(request, post_id)
 
 
-@router.post("/posts/{post_id}/reject", response=PostOut)
-def reject_post(request, post_id: int, payload: RejectIn):
+@router.post("/posts/{post_id}/reject", response={200: PostOut, **errors(403, 404, 409)})
+def reject_post(request, payload: RejectIn, post_id: int = PostId):
     post = _post_or_404(request, post_id)
     try:
         post_reject(post=post, actor=_decider(request), comment=payload.comment)

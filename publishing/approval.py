@@ -122,6 +122,7 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
                 reason=f"edited after approval (version {new_version})",
                 caption=caption,
                 version=post.version,
+                changed_by_key=actor.identity,
             )
             Post.objects.filter(pk=post.pk).update(version=new_version)
             for target in post.targets.filter(status=TargetStatus.SCHEDULED):
@@ -137,9 +138,12 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
                 )
         else:
             Post.objects.filter(pk=post.pk).update(
-                caption=caption, version=new_version, updated_at=timezone.now()
+                caption=caption,
+                version=new_version,
+                updated_at=timezone.now(),
+                changed_by_key=actor.identity,
             )
-    post.caption, post.version = caption, new_version
+    post.caption, post.version, post.changed_by_key = caption, new_version, actor.identity
     return post
 
 
@@ -232,15 +236,18 @@ def review_link_act(*, token: str, action: str, comment: str = "") -> ReviewLink
             raise LinkProblem("This link was already used.")
         actor = Actor(user=link.reviewer, label=f"{link.reviewer_email} via email link")
         post = link.post
-        if action == "approve":
-            post_approve(
-                post=post,
-                actor=actor,
-                reason=f"approved version {link.post_version} via email link",
-                version=link.post_version,
-            )
-        else:
-            post_reject(post=post, actor=actor, comment=comment, version=link.post_version)
+        try:
+            if action == "approve":
+                post_approve(
+                    post=post,
+                    actor=actor,
+                    reason=f"approved version {link.post_version} via email link",
+                    version=link.post_version,
+                )
+            else:
+                post_reject(post=post, actor=actor, comment=comment, version=link.post_version)
+        except InvalidTransition as exc:  # e.g. four eyes; the rollback leaves the link unused
+            raise LinkProblem(str(exc)) from None
     return link
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.models import ConnectionStatus
 from channels.providers import get_provider
-from channels.providers.base import Content, NotReady, PublishRequest, SentToDrafts
+from channels.providers.base import ClaimLost, Content, NotReady, PublishRequest, SentToDrafts
 from channels.services import connection_disconnect, connection_refresh
 from publishing import utm
 from publishing.events import target_event
@@ -69,7 +69,15 @@ def due_targets(now=None):
 
 
 def targets_claim_due(*, limit: int | None = None) -> list[int]:
+    """The ids of `claims_take`, for callers that publish in this process."""
+    return claims_take(limit=limit)[1]
+
+
+def claims_take(*, limit: int | None = None) -> tuple[str, list[int]]:
     """Claim up to `limit` due targets for this worker; no target is ever claimed twice.
+
+    Returns the claim token with the ids: a publish task carries the token, so a redelivered task
+    cannot publish a target that has been claimed again since.
 
     One conditional UPDATE stamps a fresh claim token on rows still `scheduled`, so whatever another
     dispatcher took first no longer matches. On PostgreSQL the candidates are also read with
@@ -85,7 +93,7 @@ def targets_claim_due(*, limit: int | None = None) -> list[int]:
             due = due.select_for_update(skip_locked=True, of=("self",))
         candidates = list(due.values_list("pk", flat=True)[:limit])
         if not candidates:
-            return []
+            return token, []
         PostTarget.objects.filter(pk__in=candidates, status=T.SCHEDULED).update(
             status=T.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
         )
@@ -96,15 +104,16 @@ def targets_claim_due(*, limit: int | None = None) -> list[int]:
             )
             for pk, post_id in claimed
         )
-    return [pk for pk, _ in claimed]
+    return token, [pk for pk, _ in claimed]
 
 
 def dispatch_due(*, limit: int | None = None) -> DispatchResult:
     """What `process_due` runs: claim what is due and publish it in this process."""
     result = DispatchResult(reconciled=dispatcher_tick())
-    for target_id in targets_claim_due(limit=limit):
+    token, claimed = claims_take(limit=limit)
+    for target_id in claimed:
         result.claimed += 1
-        outcome = target_publish(target_id=target_id)
+        outcome = target_publish(target_id=target_id, claim_token=token)
         if outcome == T.PUBLISHED:
             result.published += 1
         elif outcome == T.FAILED:
@@ -158,12 +167,27 @@ def _load(target_id: int) -> PostTarget:
     )
 
 
-def target_publish(*, target_id: int) -> str:
-    """Publish one claimed target and settle its next state; returns that state."""
+def target_publish(*, target_id: int, claim_token: str | None = None) -> str:
+    """Publish one claimed target and settle its next state; returns that state.
+
+    With `claim_token` (what a task carries), only the claim it names may publish: a task
+    delivered twice, or after the target was claimed again, does nothing.
+    """
     target = _load(target_id)
     if target.status != T.PUBLISHING:
         logger.warning("target %s is %s, not publishing; skipped", target_id, target.status)
         return target.status
+    if claim_token is not None and target.claim_token != claim_token:
+        logger.warning("target %s was claimed again since this task was sent; skipped", target_id)
+        return target.status
+    try:
+        return _publish_claimed(target)
+    except ClaimLost:
+        logger.warning("target %s was taken over by another worker mid-publish; stopped", target_id)
+        return T.PUBLISHING
+
+
+def _publish_claimed(target: PostTarget) -> str:
     connection = target.profile.connection
     if connection.status != ConnectionStatus.ACTIVE:
         _hold(target, code="disconnected", message="The channel is disconnected; reconnect it.")
@@ -245,11 +269,25 @@ def publish_content(target: PostTarget) -> Content:
 
 def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
     state = dict(target.platform_state)
+    claimed = target.status == T.PUBLISHING and bool(target.claim_token)
+
+    def _mine(**fields) -> None:
+        """Write to the target while this worker still holds the claim, renewing its lease."""
+        rows = PostTarget.objects.filter(pk=target.pk)
+        if claimed:
+            fields["claimed_at"] = timezone.now()
+            rows = rows.filter(status=T.PUBLISHING, claim_token=target.claim_token)
+        if not rows.update(**fields) and claimed:
+            raise ClaimLost(f"target {target.pk} was claimed again")
 
     def checkpoint(values: dict) -> None:
         state.update(values)  # the provider sees its own progress at once
         target.platform_state = dict(state)
-        PostTarget.objects.filter(pk=target.pk).update(platform_state=target.platform_state)
+        _mine(platform_state=target.platform_state)
+
+    def keep_alive() -> None:
+        if claimed:
+            _mine()
 
     profile = target.profile
     drafts = target.posting_mode == PostingMode.MANUAL
@@ -263,11 +301,12 @@ def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
         mode="drafts" if drafts else "automatic",
         profile_username=profile.username,
         options=profile.extra,
+        keep_alive=keep_alive,
     )
 
 
 def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") -> None:
-    target_transition(
+    if not target_transition(
         target=target,
         to=T.PUBLISHED,
         actor=DISPATCHER,
@@ -279,7 +318,8 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
         next_attempt_at=None,
         error_code="",
         error_message="",
-    )
+    ):
+        return  # another worker settled it (its claim is the live one)
     target_event(target=target, event=EventType.TARGET_PUBLISHED)
     target_published.send(sender=PostTarget, target=target)
 
@@ -294,10 +334,11 @@ def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:
     stuck = PostTarget.objects.filter(status=T.PUBLISHING, claimed_at__lt=now - lease)
     settled = 0
     for target_id, claimed_at in list(stuck.values_list("pk", "claimed_at")[:100]):
-        # Renew the lease first so two dispatchers never reconcile the same target.
+        # Claim it afresh first: two dispatchers never reconcile the same target, and the lost
+        # worker, should it wake up, no longer holds the claim and cannot settle it.
         if not PostTarget.objects.filter(
             pk=target_id, status=T.PUBLISHING, claimed_at=claimed_at
-        ).update(claimed_at=now):
+        ).update(claimed_at=now, claim_token=uuid.uuid4().hex):
             continue
         _reconcile(_load(target_id))
         settled += 1
@@ -397,7 +438,7 @@ def _refreshed(connection) -> bool:
 
 
 def _fail(target: PostTarget, *, code: str, message: str, attempts: int | None = None) -> None:
-    target_transition(
+    if not target_transition(
         target=target,
         to=T.FAILED,
         actor=DISPATCHER,
@@ -406,7 +447,8 @@ def _fail(target: PostTarget, *, code: str, message: str, attempts: int | None =
         next_attempt_at=None,
         error_code=code[:100],
         error_message=message[:2000],
-    )
+    ):
+        return
     event = EventType.TARGET_UNCONFIRMED if code == "unconfirmed" else EventType.TARGET_FAILED
     target_event(target=target, event=event)
 

@@ -27,6 +27,7 @@ from publishing.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from publishing.webhook_urls import UnsafeWebhookURL, webhook_destination, webhook_post
 
 logger = logging.getLogger("socialdist.webhooks")
 
@@ -88,8 +89,10 @@ def webhook_create(*, account: ClientAccount, url: str, events: list[str]) -> We
         raise ValueError(
             f"events: unknown {', '.join(unknown)}; use {', '.join(EventType.values)}."
         )
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("url: use an http(s) URL.")
+    try:
+        webhook_destination(url)  # checked again before every delivery: DNS answers change
+    except UnsafeWebhookURL as exc:
+        raise ValueError(f"url: {exc}") from None
     return WebhookEndpoint.objects.create(
         account=account, url=url, events=events, secret="whsec_" + secrets.token_urlsafe(24)
     )
@@ -130,12 +133,15 @@ def delivery_send(*, delivery_id: int) -> str:
     }
     status_code, error = None, ""
     try:
-        response = requests.post(
-            delivery.endpoint.url, data=body, headers=headers, timeout=DELIVERY_TIMEOUT
-        )
+        destination = webhook_destination(delivery.endpoint.url)
+        response = webhook_post(destination, data=body, headers=headers, timeout=DELIVERY_TIMEOUT)
         status_code = response.status_code
-        if not 200 <= status_code < 300:
+        if 300 <= status_code < 400:
+            error = f"HTTP {status_code}: redirects are not followed; use the final URL."
+        elif not 200 <= status_code < 300:
             error = f"HTTP {status_code}: {response.text[:200]}"
+    except UnsafeWebhookURL as exc:
+        error = f"Not sent: {exc}"  # a failed try: retried on the normal schedule
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
 

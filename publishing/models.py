@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -55,6 +57,8 @@ class Post(models.Model):
     )
     # Bumped when caption or media change, so approvals bind to what the reviewer saw.
     version = models.PositiveIntegerField(default=1)
+    # Who wrote the current version (Actor.identity): they cannot also approve it (four eyes).
+    changed_by_key = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,7 +75,11 @@ class MediaKind(models.TextChoices):
 
 
 def media_upload_to(instance: "PostMedia", filename: str) -> str:
-    return f"posts/{instance.post.account_id}/{instance.post_id}/{filename}"
+    """A random name with the extension of the sniffed type: never the uploader's name."""
+    from publishing.media import MEDIA_TYPES
+
+    extension = MEDIA_TYPES.get(instance.mime_type, ".bin")
+    return f"posts/{instance.post.account_id}/{instance.post_id}/{secrets.token_hex(16)}{extension}"
 
 
 class PostMedia(models.Model):
@@ -95,8 +103,11 @@ class PostMedia(models.Model):
 
     @property
     def public_url(self) -> str:
+        """Uploaded files: a signed, expiring URL (drafts are never public at a plain path)."""
         if self.file:
-            return f"{settings.PUBLIC_BASE_URL}{self.file.url}"
+            from publishing.media import media_signed_url
+
+            return media_signed_url(self.file.name)
         return self.url
 
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ClientAccount
-from publishing.models import Heartbeat, Post, PostStatus, PostTarget, TargetStatus
+from publishing.models import Heartbeat, Post, PostMedia, PostStatus, PostTarget, TargetStatus
 
 
 def posts_for_account(
@@ -114,3 +114,8 @@ def scheduler_health() -> SchedulerHealth:
         oldest_overdue_s=int((now - oldest).total_seconds()) if oldest else None,
         problems=problems,
     )
+
+
+def media_for_path(path: str) -> PostMedia | None:
+    """The uploaded file stored under `path` (its row holds the sniffed type)."""
+    return PostMedia.objects.filter(file=path).exclude(file="").first()

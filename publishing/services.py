@@ -5,15 +5,14 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from accounts.models import ClientAccount, User
 from channels.models import Profile
 from channels.providers import get_provider
 from channels.providers.base import Content, MediaItem, Problem
+from publishing.media import MediaRejected, media_sniff
 from publishing.models import (
     AuditEntry,
     MediaKind,
@@ -26,6 +25,7 @@ from publishing.models import (
     TargetStatus,
 )
 from publishing.signals import target_published
+from socialdist.validators import validate_http_url
 
 T = TargetStatus
 # Which target transitions are legal (DESIGN.md "Post lifecycle").
@@ -39,7 +39,6 @@ TARGET_TRANSITIONS: dict[str, set[str]] = {
     T.PUBLISHED: set(),
     T.CANCELLED: {T.PENDING},
 }
-MAX_MEDIA_BYTES = 300 * 1024 * 1024
 
 
 class InvalidTransition(Exception):
@@ -52,10 +51,18 @@ class Actor:
 
     user: User | None = None
     label: str = ""
+    key: str = ""  # who, for four eyes, when there is no user (e.g. "token:12")
 
     @property
     def text(self) -> str:
         return self.label or (self.user.email if self.user else "system")
+
+    @property
+    def identity(self) -> str:
+        """The same person (or API token) through any door: app, admin, email link or API."""
+        if self.user is not None:
+            return f"user:{self.user.pk}"
+        return self.key or f"label:{self.label}"
 
 
 SYSTEM = Actor(label="system")
@@ -63,7 +70,7 @@ SYSTEM = Actor(label="system")
 
 @dataclass
 class MediaInput:
-    kind: str
+    kind: str = ""  # for uploads, read from the bytes
     url: str = ""
     upload: UploadedFile | None = None
 
@@ -92,10 +99,11 @@ def target_transition(
     if to not in TARGET_TRANSITIONS[frm]:
         raise InvalidTransition(f"A {frm} target cannot become {to}.")
     now = timezone.now()
+    match: dict = {"pk": target.pk, "status": frm}
+    if frm == T.PUBLISHING and target.claim_token:
+        match["claim_token"] = target.claim_token  # only the worker holding the claim settles it
     with transaction.atomic():
-        updated = PostTarget.objects.filter(pk=target.pk, status=frm).update(
-            status=to, updated_at=now, **fields
-        )
+        updated = PostTarget.objects.filter(**match).update(status=to, updated_at=now, **fields)
         if not updated:
             return False
         audit_entry(
@@ -168,24 +176,22 @@ def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
     return errors
 
 
-def _inspect_upload(upload: UploadedFile, kind: str) -> dict:
-    info: dict = {"size_bytes": upload.size, "mime_type": upload.content_type or ""}
-    if upload.size > MAX_MEDIA_BYTES:
-        raise ValidationError({"media": [f"{upload.name} is larger than 300 MB."]})
-    if kind == MediaKind.IMAGE:
-        try:
-            with Image.open(upload) as image:
-                info.update(
-                    width=image.width,
-                    height=image.height,
-                    mime_type=Image.MIME.get(image.format, info["mime_type"]),
-                )
-        except (UnidentifiedImageError, OSError):
-            raise ValidationError(
-                {"media": [f"{upload.name} is not an image we can read (use JPEG)."]}
-            ) from None
-        upload.seek(0)
-    return info
+def _inspect_upload(item: "MediaInput") -> dict:
+    """What the upload really is, from its bytes; its kind follows the bytes, not the caller."""
+    upload = item.upload
+    try:
+        found = media_sniff(upload)
+    except MediaRejected as exc:
+        raise ValidationError({"media": [str(exc)]}) from None
+    item.kind = found.kind
+    return {
+        "kind": found.kind,
+        "size_bytes": upload.size,
+        "mime_type": found.mime_type,
+        "width": found.width,
+        "height": found.height,
+        "duration_s": found.duration_s,
+    }
 
 
 @transaction.atomic
@@ -222,15 +228,20 @@ def post_create(
         raise ValidationError(
             {"targets": [f"No profile with id {', '.join(map(str, missing))} in this account."]}
         )
-    for item in media:
+    for index, item in enumerate(media):
+        if item.upload is not None:
+            continue  # an upload's kind is read from its bytes below
         if item.kind not in MediaKind.values:
             raise ValidationError({"media": [f"kind must be image or video, not {item.kind!r}."]})
         if not item.url and not item.upload:
             raise ValidationError({"media": ["Each media item needs a url or an uploaded file."]})
+        validate_http_url(item.url, field=f"media[{index}].url")  # it is rendered as a link
     if scheduled_at is not None and timezone.is_naive(scheduled_at):
         raise ValidationError({"scheduled_at": ["Give a time zone offset, e.g. +00:00."]})
     if posting_mode and posting_mode not in PostingMode.values:
         raise ValidationError({"posting_mode": ["Use automatic or manual."]})
+    if link:
+        validate_http_url(link, field="link")  # URLField alone would also take ftp://
 
     post = Post(
         account=account,
@@ -240,6 +251,7 @@ def post_create(
         bucket=bucket.strip(),
         link=link,
         title=title,
+        changed_by_key=actor.identity,
     )
     post.full_clean()
     post.save()
@@ -247,9 +259,8 @@ def post_create(
         PostMedia(
             post=post,
             position=position,
-            kind=item.kind,
             url=item.url,
-            **(_inspect_upload(item.upload, item.kind) if item.upload else {}),
+            **(_inspect_upload(item) if item.upload else {"kind": item.kind}),
         )
         for position, item in enumerate(media)
     ]
@@ -259,7 +270,7 @@ def post_create(
         raise ValidationError(_describe(problems))
     for row, item in zip(rows, media, strict=True):
         if item.upload:
-            row.file.save(item.upload.name, item.upload, save=False)
+            row.file.save("upload", item.upload, save=False)  # upload_to picks a random name
     PostMedia.objects.bulk_create(rows)
     PostTarget.objects.bulk_create(
         PostTarget(
@@ -296,6 +307,12 @@ def post_approve(*, post: Post, actor: Actor, reason: str = "", version: int | N
         raise InvalidTransition("This post is already approved.")
     if post.status == PostStatus.DRAFT and post.account.approval_required:
         raise InvalidTransition("Submit the draft for approval first.")
+    if post.account.approval_required and post.changed_by_key == actor.identity:
+        # Four eyes: whoever wrote this version (created or last edited it) cannot approve it.
+        raise InvalidTransition(
+            f"You made the latest change to this post (version {post.version}), so another "
+            "reviewer has to approve it."
+        )
     post_transition(
         post=post,
         to=PostStatus.APPROVED,
@@ -373,7 +390,9 @@ def target_mark_posted(*, target: PostTarget, actor: Actor, permalink: str = "")
         )
     permalink = permalink.strip()
     if permalink:
-        URLValidator(schemes=["https"])(permalink)
+        validate_http_url(permalink, field="permalink", max_length=1000)
+        if not permalink.lower().startswith("https://"):
+            raise ValidationError({"permalink": ["Use the post's https:// link."]})
     target_transition(
         target=target,
         to=T.PUBLISHED,

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from publishing.approval import digests_send
-from publishing.dispatch import dispatcher_tick, target_publish, targets_claim_due
+from publishing.dispatch import claims_take, dispatcher_tick, target_publish
 from publishing.events import deliveries_send_due, delivery_send
 from publishing.notifications import targets_precheck
 
@@ -10,15 +10,15 @@ from publishing.notifications import targets_precheck
 def process_due() -> int:
     """Every minute: claim what is due and hand each target to a worker of its own."""
     dispatcher_tick()
-    claimed = targets_claim_due()
+    token, claimed = claims_take()
     for target_id in claimed:
-        publish_target.delay(target_id)
+        publish_target.delay(target_id, token)
     return len(claimed)
 
 
 @shared_task(name="publishing.publish_target", ignore_result=True)
-def publish_target(target_id: int) -> str:
-    return target_publish(target_id=target_id)
+def publish_target(target_id: int, claim_token: str | None = None) -> str:
+    return target_publish(target_id=target_id, claim_token=claim_token)
 
 
 @shared_task(name="publishing.deliver_webhook", ignore_result=True)

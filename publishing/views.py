@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
+from accounts.permissions import Can, role_may
 from channels.limits import LIMITS
 from channels.providers import get_provider
 from channels.providers.base import Content
@@ -26,8 +27,10 @@ from publishing.approval import (
 )
 from publishing.filters import TargetFilter
 from publishing.forms import EditForm, PostForm, RescheduleForm
+from publishing.media import MEDIA_TYPES, media_signature_valid
 from publishing.models import PostTarget, PublishAttempt
 from publishing.selectors import (
+    media_for_path,
     post_for_account,
     posts_for_account,
     scheduler_health,
@@ -48,6 +51,7 @@ from publishing.services import (
     target_reschedule,
     target_retry,
 )
+from publishing.uploads import upload_errors
 
 BULK_LIMIT = 50
 
@@ -64,14 +68,11 @@ def post_new(request, account):
     if request.GET.get("at"):
         initial.update(when="time", scheduled_at=request.GET["at"])
     form = PostForm(request.POST or None, request.FILES or None, account=account, initial=initial)
+    for error in upload_errors(request) if request.method == "POST" else []:
+        form.add_error("media", error)  # a file stopped mid-stream for its size
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        media = [
-            MediaInput(
-                kind="video" if (f.content_type or "").startswith("video/") else "image", upload=f
-            )
-            for f in data["media"]
-        ]
+        media = [MediaInput(upload=f) for f in data["media"]]  # kinds come from the bytes
         try:
             post = post_create(
                 account=account,
@@ -215,6 +216,8 @@ def target_mark_posted_view(request, account, target_id: int):
     target = target_for_account(account=account, target_id=target_id)
     if target is None:
         raise Http404("No such target.")
+    if not role_may(request.role, Can.MANAGE_POSTS):
+        return HttpResponseForbidden("Reviewers cannot mark posts as posted.")
     try:
         target_mark_posted(
             target=target,
@@ -230,6 +233,39 @@ def target_mark_posted_view(request, account, target_id: int):
     if request.POST.get("from") == "queue":
         return redirect("publishing:manual", account.slug)
     return redirect("publishing:detail", account.slug, target.post_id)
+
+
+# Served media is inert: its sniffed type only, never sniffed again by the browser, no script, and
+# shown inline only because every accepted type is an image or a video.
+MEDIA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Cache-Control": "private, max-age=3600",
+}
+
+
+@require_GET
+def media_serve(request, path: str):
+    """An uploaded file, only through a signed, unexpired URL (platforms fetch these)."""
+    media = media_for_path(path)
+    if media is None or not media_signature_valid(
+        path, expires=request.GET.get("e", ""), signature=request.GET.get("s", "")
+    ):
+        raise Http404("No such media, or the link has expired.")
+    try:
+        handle = media.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("No such media.") from None
+    mime = media.mime_type if media.mime_type in MEDIA_TYPES else "application/octet-stream"
+    response = FileResponse(handle, content_type=mime)
+    for header, value in MEDIA_HEADERS.items():
+        response[header] = value
+    extension = MEDIA_TYPES.get(mime)
+    response["Content-Disposition"] = (
+        f'inline; filename="media{extension}"' if extension else 'attachment; filename="media.bin"'
+    )
+    return response
 
 
 @require_GET
@@ -372,6 +408,8 @@ def queue(request, account):
 
 
 def _queue_bulk(request, account):
+    if not role_may(request.role, Can.MANAGE_POSTS):
+        return HttpResponseForbidden("Reviewers cannot retry, cancel or reschedule posts.")
     ids = [int(i) for i in request.POST.getlist("target") if i.isdigit()]
     action = request.POST.get("action", "")
     if request.POST.get("retry_one", "").isdigit():  # a failed row's own Retry button

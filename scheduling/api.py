@@ -3,6 +3,7 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema
 
 from scheduling.selectors import slots_for_account
+from socialdist.api_types import ApiDateTime, Id, errors
 
 router = Router(tags=["scheduling"])
 
@@ -23,12 +24,12 @@ class SlotOut(Schema):
 
 
 class SlotFilters(Schema):
-    date_from: datetime | None = Field(None, alias="from")
-    date_to: datetime | None = Field(None, alias="to")
-    profile: int | None = None
+    date_from: ApiDateTime | None = Field(None, alias="from")
+    date_to: ApiDateTime | None = Field(None, alias="to")
+    profile: Id | None = None
 
 
-@router.get("/slots", response=list[SlotOut])
+@router.get("/slots", response={200: list[SlotOut], **errors()})
 def list_slots(request, filters: Query[SlotFilters]):
     """Planned slots, filled (with the target id) or free; default: the next 14 days."""
     return list(slots_for_account(account=request.account, **filters.model_dump()))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
+from accounts.permissions import Can, role_may
 from analytics.selectors import temperature_suggestion
 from channels.models import Platform
 from channels.selectors import profiles_for_account
@@ -136,6 +137,8 @@ def calendar_move(request, account):
     target = target_for_account(account=account, target_id=_int(request.POST.get("target")))
     if target is None:
         raise Http404("No such post.")
+    if not role_may(request.role, Can.MANAGE_POSTS):
+        return HttpResponse("Reviewers cannot reschedule posts.", status=403)
     tz = zoneinfo.ZoneInfo(account.timezone)
     try:
         day = date.fromisoformat(request.POST.get("date", ""))

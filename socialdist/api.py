@@ -4,10 +4,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 
 from accounts.services import api_token_authenticate
 from publishing.services import InvalidTransition
+from socialdist.api_types import validation_detail
 
 
 class BearerToken(HttpBearer):
@@ -32,6 +34,12 @@ api = NinjaAPI(
 def validation_error(request, exc: ValidationError):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(SchemaValidationError)
+def schema_validation_error(request, exc: SchemaValidationError):
+    """Input that does not fit the schema: 422 with {field: [messages]}, like our own 400s."""
+    return api.create_response(request, {"detail": validation_detail(exc.errors)}, status=422)
 
 
 @api.exception_handler(InvalidTransition)

@@ -5,8 +5,11 @@ production sets DEBUG=0 and the env vars listed in README.md. Bad values fail lo
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "csp",
     "django_htmx",
     "template_partials",
     "django_filters",
@@ -54,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "socialdist.middleware.RejectUnstorableTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,6 +104,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache shared by every web process: allauth counts failed logins in it, so a per-process cache
+# would multiply the allowed attempts by the number of gunicorn workers. CACHE_URL (any django-environ
+# cache URL) wins over REDIS_URL; without either, a database table that migrations create
+# (accounts/migrations/0003_create_cache_table.py), so `make run` needs no cache server.
+CACHE_TABLE = "socialdist_cache"
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif env.str("REDIS_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+        }
+    }
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -117,6 +145,12 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_ALLOW_SIGNUP = env.bool("ACCOUNT_ALLOW_SIGNUP", default=False)
+# Login lockout, counted in the shared cache (CACHES): 5 failed logins per email in 5 minutes, and
+# 10 per minute per client IP (allauth's own defaults, spelled out). The rest keep allauth's defaults.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/1m/ip,5/5m/key"}
+# Behind N reverse proxies the client IP is the Nth address from the right of X-Forwarded-For;
+# with 0 it is REMOTE_ADDR (then every user behind one proxy shares the per-IP limit).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
@@ -126,7 +160,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -140,9 +174,20 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# Platforms fetch uploaded media from PUBLIC_BASE_URL/media/; Django serves it unless a proxy does.
+# Platforms fetch uploaded media from signed PUBLIC_BASE_URL/media/ URLs that Django checks and
+# serves; turn this off only when another server checks the same signatures.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Media URLs are signed and expire (drafts are never public at a guessable path).
+MEDIA_URL_TTL_SECONDS = env.int("MEDIA_URL_TTL_SECONDS", default=7 * 24 * 3600)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Caps enforced while the body streams in (publishing/uploads.py), named in the error shown.
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_MB", default=300) * 1024 * 1024
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_MB", default=1024) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "publishing.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -161,6 +206,16 @@ if not TOKEN_ENCRYPTION_KEYS:
     from channels.crypto import dev_key
 
     TOKEN_ENCRYPTION_KEYS = [dev_key(VAR_DIR / "dev_token_key")]
+# A malformed key fails here, at start (and in `manage.py check`), not at the first token save.
+for _position, _key in enumerate(TOKEN_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.encode())
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f"TOKEN_ENCRYPTION_KEYS entry {_position} is not a Fernet key (32 url-safe base64-encoded "
+            "bytes); generate one with: python -c 'from cryptography.fernet import Fernet;"
+            "print(Fernet.generate_key().decode())'."
+        ) from None
 
 # "https://graph.facebook.com=http://127.0.0.1:8101,..." — points providers at fake servers.
 SOCIALDIST_URL_REWRITES: list[tuple[str, str]] = []
@@ -171,6 +226,39 @@ for _pair in env.list("SOCIALDIST_URL_REWRITES", default=[]):
         )
     _origin, _replacement = _pair.split("=", 1)
     SOCIALDIST_URL_REWRITES.append((_origin.strip().rstrip("/"), _replacement.strip().rstrip("/")))
+
+# Content-Security-Policy for every page (django-csp). No inline script, style or handler anywhere:
+# page code lives in static/js/, styles in static/css/. A response that already carries its own
+# Content-Security-Policy header (e.g. served media) keeps it: the middleware never overwrites one.
+_public_origin = "{0.scheme}://{0.netloc}".format(urlsplit(PUBLIC_BASE_URL))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Post media is served from PUBLIC_BASE_URL (not always the origin the page was opened on);
+        # profile pictures and remote media come from the platforms' https CDNs.
+        "img-src": [SELF, "data:", "https:", _public_origin],
+        "media-src": [SELF, "https:", _public_origin],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # The channel "Connect" buttons POST to our view, which redirects to the platform's OAuth
+        # dialog; Chrome applies form-action to that redirect too, so the platforms' (https) origins
+        # must pass, and so must the fake servers that SOCIALDIST_URL_REWRITES points them at.
+        "form-action": [
+            SELF,
+            "https:",
+            *sorted(
+                {
+                    "{0.scheme}://{0.netloc}".format(urlsplit(replacement))
+                    for _, replacement in SOCIALDIST_URL_REWRITES
+                }
+            ),
+        ],
+    }
+}
 
 # Platform credentials: <PLATFORM>_CLIENT_ID / <PLATFORM>_CLIENT_SECRET.
 PLATFORM_CREDENTIALS = {
@@ -212,6 +300,8 @@ PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=600)
 ANALYTICS_AD_SCORE_THRESHOLD = env.float("ANALYTICS_AD_SCORE_THRESHOLD", default=7.0)
 # The dispatcher is unhealthy when its heartbeat or the oldest due target is older than this.
 HEALTH_MAX_LAG_SECONDS = env.int("HEALTH_MAX_LAG_SECONDS", default=300)
+# Webhooks go only to public addresses; self-hosters may allow private/loopback targets.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

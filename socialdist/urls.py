@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-from publishing.views import healthz
+from publishing.views import healthz, media_serve
 from socialdist.api import api
 
 urlpatterns = [
@@ -19,7 +18,5 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Platforms fetch media from PUBLIC_BASE_URL/media/…; a proxy or object store can take over.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    # Signed, expiring media URLs (publishing/media.py): platforms fetch them at publish time.
+    urlpatterns += [re_path(r"^media/(?P<path>.+)$", media_serve, name="media")]

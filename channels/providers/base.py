@@ -72,6 +72,13 @@ class PublishRequest:
     profile_username: str = ""
     # Per-profile choices (e.g. TikTok privacy level), from Profile.extra.
     options: dict = field(default_factory=dict)
+    # Call during long steps (chunked uploads): renews the worker's claim on the target, and
+    # raises ClaimLost if another worker took it over meanwhile, so this one stops.
+    keep_alive: Callable[[], None] = lambda: None
+
+
+class ClaimLost(Exception):
+    """The target was claimed again by another worker; this one must stop without posting."""
 
 
 @dataclass

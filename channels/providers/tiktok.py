@@ -236,7 +236,7 @@ class TikTokProvider(Provider):
             {"publish_id": data["publish_id"], "source": "FILE" if file_upload else "URL"}
         )
         if file_upload:
-            _upload_chunks(self.http, data["upload_url"], item, size)
+            _upload_chunks(self.http, data["upload_url"], item, size, request.keep_alive)
             request.checkpoint({"uploaded": True})
         return data
 
@@ -367,11 +367,12 @@ def _source_info(item: MediaItem) -> tuple[dict, int]:
     return {"source": "PULL_FROM_URL", "video_url": item.url}, 0
 
 
-def _upload_chunks(http, upload_url: str, item: MediaItem, size: int) -> None:
+def _upload_chunks(http, upload_url: str, item: MediaItem, size: int, keep_alive) -> None:
     chunk = size if size < 5 * MB else CHUNK
     count = max(1, size // chunk)
     with open(item.path, "rb") as handle:
         for index in range(count):
+            keep_alive()  # a large file can take longer than the publish lease
             first = index * chunk
             # The remainder rides with the last chunk (TikTok: total = floor(size / chunk)).
             last = size - 1 if index == count - 1 else first + chunk - 1

@@ -3,6 +3,12 @@
 (function () {
   const calendar = document.querySelector("[data-calendar]");
   if (!calendar) return;
+  // Each profile's colour: set through the DOM, since the CSP blocks style="" attributes.
+  for (const el of calendar.querySelectorAll("[data-colour]")) {
+    if (!el.dataset.colour) continue;
+    if (el.classList.contains("free-slot")) el.style.borderColor = el.dataset.colour;
+    else el.style.borderLeftColor = el.dataset.colour;
+  }
   const status = document.getElementById("calendar-status");
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
   let dragged = null;

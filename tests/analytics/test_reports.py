@@ -1,5 +1,7 @@
 import csv
 import io
+import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -41,7 +43,15 @@ def test_reports_totals_groups_top_and_heatmap(owner_client, account, published)
     assert "By content bucket" in page and "promo" in page
     assert page.index("Post 0") < page.index("Post 2") < page.index("Post 1")  # top posts order
     assert "chart.umd.min.js" in page and 'id="chart-data"' in page
-    assert "rgba(59,91,219,1.0)" in page  # the best hour of week is the darkest cell
+    assert 'class="heat-10"' in page  # the best hour of week is the darkest cell
+
+
+def test_chart_data_is_a_json_object_for_the_charts_script(owner_client, account, published):
+    page = owner_client.get(f"/a/{account.slug}/reports/").content.decode()
+    data = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page)
+    chart = json.loads(data.group(1))  # static/js/reports.js reads it with one JSON.parse
+    assert chart["platforms"]["labels"] == ["Instagram"]
+    assert chart["buckets"]["labels"] and len(chart["buckets"]["rates"]) == 2
 
 
 def test_empty_state_explains_when_data_will_appear(owner_client, account):

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from analytics.models import MetricSnapshot
 from publishing.models import Post, PostTarget
 from tests.factories import (
     AccountFactory,
@@ -36,7 +37,17 @@ if not os.path.exists(CHROMIUM):
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
+def console_errors() -> list[str]:
+    """Console errors of every page a test opens: CSP violations, failed loads, script errors."""
+    return []
+
+
+def watch_console(context, errors: list[str]) -> None:
+    context.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+
+@pytest.fixture
+def browser_page(monkeypatch, console_errors):
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in sync tests
@@ -48,13 +59,17 @@ def browser_page(monkeypatch):
         )  # fmt: skip
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15000)
+        watch_console(page.context, console_errors)
+        page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
         yield page
         browser.close()
+    assert not console_errors, "the browser console reported errors"
 
 
 @pytest.fixture
-def world(settings, tmp_path):
+def world(settings, tmp_path, live_server):
     settings.MEDIA_ROOT = tmp_path
+    settings.PUBLIC_BASE_URL = live_server.url  # media URLs the pages show must load
     user = UserFactory(email="marketer@example.com")  # password "correct horse battery"
     account = AccountFactory(name="Acme Coffee", slug="acme", timezone="Europe/London")
     MembershipFactory(user=user, account=account, role="admin")
@@ -148,12 +163,15 @@ def test_queue_filter_retry_and_bulk_cancel(browser_page, live_server, world):
     assert Post.objects.count() == 4
 
 
-def test_reading_works_without_javascript_on_a_phone(live_server, world, browser_page):
+def test_reading_works_without_javascript_on_a_phone(
+    live_server, world, browser_page, console_errors
+):
     page = browser_page
     log_in(page, live_server)
     context = page.context.browser.new_context(
         java_script_enabled=False, viewport={"width": 390, "height": 844}
     )
+    watch_console(context, console_errors)
     context.add_cookies(page.context.cookies())
     phone = context.new_page()
     for path in ("/a/acme/calendar/", "/a/acme/queue/", "/a/acme/posts/new/"):
@@ -161,3 +179,33 @@ def test_reading_works_without_javascript_on_a_phone(live_server, world, browser
         assert phone.evaluate("document.documentElement.scrollWidth") <= 400, path
     phone.screenshot(path=str(RESULTS / "calendar-390px.png"), full_page=True)
     context.close()
+
+
+def test_scripts_run_under_the_content_security_policy(live_server, world, browser_page):
+    """Charts, calendar colours and the account switcher work with script-src 'self' only."""
+    account, profile = world
+    published = TargetFactory(post__account=account, post__caption="Summer menu", profile=profile,
+                              status="published", published_at=timezone.now() - timedelta(days=1))  # fmt: skip
+    MetricSnapshot.objects.create(target=published, window="24h", collected_at=timezone.now(),
+                                  reach=1000, likes=40, comments=2, engagements=42)  # fmt: skip
+    scheduled = TargetFactory(post__account=account, post__caption="Autumn menu", profile=profile,
+                              scheduled_at=timezone.now() + timedelta(hours=2))  # fmt: skip
+    page = browser_page
+    log_in(page, live_server)
+    other = AccountFactory(name="Beta Bakery", slug="beta")  # after log_in: it lands on acme
+    MembershipFactory(user=account.memberships.get().user, account=other, role="marketer")
+
+    page.goto(f"{live_server.url}/a/acme/reports/")  # waits for "load": deferred scripts ran
+    charts = page.evaluate(
+        "['platform-chart', 'bucket-chart'].map(id => Chart.getChart(id)?.data.labels)"
+    )
+    assert charts == [["Instagram"], ["(no bucket)"]], charts
+
+    day = scheduled.scheduled_at.astimezone(ZoneInfo("Europe/London")).date()
+    page.goto(f"{live_server.url}/a/acme/calendar/?view=week&date={day:%Y-%m-%d}")
+    card = page.locator(f"[data-target='{scheduled.pk}']")
+    colour = card.evaluate("el => getComputedStyle(el).borderLeftColor")
+    assert colour == "rgb(59, 91, 219)"  # the account's first profile colour, set by calendar.js
+
+    page.select_option("#account-switch", "beta")
+    page.wait_for_url(f"{live_server.url}/a/beta/")

@@ -71,10 +71,12 @@ class FakeServer:
         self._thread = None
 
     # lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "FakeServer":
+    def start(self, ssl_context=None) -> "FakeServer":
         self._httpd = make_server(
             "127.0.0.1", 0, self.wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
         )
+        if ssl_context is not None:  # serve HTTPS (the caller builds the URL with its host name)
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         return self

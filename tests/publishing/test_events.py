@@ -5,12 +5,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest
+from django.test import Client
 from django.utils import timezone
 
 from publishing.dispatch import dispatch_due
 from publishing.events import deliveries_send_due, webhook_create
 from publishing.models import PublishEvent, WebhookDelivery
-from tests.factories import MediaFactory, TargetFactory
+from tests.factories import MediaFactory, MembershipFactory, TargetFactory, UserFactory
+from tests.fakes.dns import FakeDNS
 from tests.fakes.instagram import meta_error
 from tests.fakes.webhook_receiver import WebhookReceiver
 
@@ -18,7 +22,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def receiver():
+def allow_private(settings):
+    """The local receiver is http://127.0.0.1:…: loopback needs WEBHOOK_ALLOW_PRIVATE, plain
+    http needs DEBUG (pytest-django turns DEBUG off)."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def receiver(allow_private):
     server = WebhookReceiver().start()
     yield server
     server.stop()
@@ -115,7 +127,7 @@ def test_failing_receiver_is_retried_with_backoff_then_given_up(target, account,
     assert len(receiver.requests) == 6
 
 
-def test_unreachable_receiver_is_recorded(target, account):
+def test_unreachable_receiver_is_recorded(target, account, allow_private):
     webhook_create(account=account, url="http://127.0.0.1:9/nothing", events=[])
     dispatch_due()
     deliveries_send_due()
@@ -126,24 +138,55 @@ def test_unreachable_receiver_is_recorded(target, account):
 def test_bad_webhook_input_names_the_field(account):
     with pytest.raises(ValueError, match="events: unknown target.exploded"):
         webhook_create(account=account, url="https://x.example", events=["target.exploded"])
-    with pytest.raises(ValueError, match="url: use an http"):
+    with pytest.raises(ValueError, match="url: use an https:// URL"):
         webhook_create(account=account, url="ftp://x.example", events=[])
 
 
+def _message_texts(response) -> list[str]:
+    """Every message the response sets in the messages cookie, decoded."""
+    cookie = response.cookies.get("messages")
+    if not cookie or not cookie.value:
+        return []
+    return [m.message for m in CookieStorage(HttpRequest())._decode(cookie.value) or []]
+
+
 def test_admins_add_webhooks_in_settings_and_see_the_secret_once(
-    owner_client, outsider_client, account
+    owner_client, outsider_client, account, monkeypatch
 ):
+    FakeDNS().install(monkeypatch).answer("hooks.example", "93.184.215.14")
     url = f"/a/{account.slug}/settings/"
     response = owner_client.post(
         url,
         {"action": "add_webhook", "url": "https://hooks.example/s", "events": ["target.failed"]},
-        follow=True,
     )
     hook = account.webhooks.get()
-    assert hook.secret.encode() in response.content
     assert hook.events == ["target.failed"]
+    # Nothing on the way to the browser carries the secret: no cookie, no message.
+    assert response.status_code == 302
+    assert all(hook.secret not in morsel.value for morsel in response.cookies.values())
+    texts = _message_texts(response)
+    assert texts and not any(hook.secret in text for text in texts)
+    assert texts == ["Webhook added. Copy its signing secret below now."]
+    assert hook.secret not in str(dict(owner_client.session))
+
+    shown = owner_client.get(url)
+    assert hook.secret.encode() in shown.content
+    assert b"Copy it now: it is shown only once." in shown.content
+    assert "no-store" in shown["Cache-Control"]
+    assert all(hook.secret not in morsel.value for morsel in shown.cookies.values())
     assert hook.secret.encode() not in owner_client.get(url).content
     assert (
         outsider_client.post(url, {"action": "add_webhook", "url": "https://e.example"}).status_code
         == 404
     )
+
+
+def test_only_account_admins_add_webhooks(account):
+    marketer = UserFactory()
+    MembershipFactory(user=marketer, account=account, role="marketer")
+    client = Client()
+    client.force_login(marketer)
+    response = client.post(
+        f"/a/{account.slug}/settings/", {"action": "add_webhook", "url": "https://e.example"}
+    )
+    assert response.status_code == 403 and not account.webhooks.exists()

@@ -1,0 +1,50 @@
+"""Input checks shared by the API, the forms and the services."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+HTTP_SCHEMES = ("http", "https")
+_http_url = URLValidator(schemes=list(HTTP_SCHEMES))
+
+
+def validate_http_url(value: str, *, field: str = "url", max_length: int = 2000) -> None:
+    """Only absolute http:// or https:// URLs with a host: never javascript:, data:, ftp: or //x.
+
+    Raises ValidationError keyed by `field`, so callers can report it as-is.
+    """
+    if len(value) > max_length:
+        raise ValidationError({field: [f"Use a URL of at most {max_length} characters."]})
+    try:
+        _http_url(value)
+    except ValidationError:
+        raise ValidationError({field: ["Use an http:// or https:// URL."]}) from None
+
+
+def is_http_url(value: object) -> bool:
+    """For rendering: is this safe to put in an href (http(s) with a host)?
+
+    Looser than the input check on purpose: our own media URLs may use a bare host such as
+    http://app:8000, which is harmless; only the scheme decides whether a click runs code.
+    """
+    if not isinstance(value, str) or not value or value != value.strip():
+        return False
+    if any(ord(ch) < 32 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
+def text_problem(value: str) -> str | None:
+    """Why PostgreSQL could not store this text (NUL, lone surrogate), or None if it can."""
+    if "\x00" in value:
+        return "contains a NUL character; remove it."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an invalid character (a lone surrogate); send valid UTF-8 text."
+    return None
