@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.decorators import account_member_required
 from analytics.selectors import NUMBERS, report
+from socialdist.validators import MAX_YEAR, MIN_YEAR
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -23,6 +24,9 @@ class RangeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("start", "end"):
+            if data.get(name) and not MIN_YEAR <= data[name].year <= MAX_YEAR:
+                self.add_error(name, f"Pick a date between {MIN_YEAR} and {MAX_YEAR}.")
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError("To must be on or after From.")
         return data

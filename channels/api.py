@@ -24,9 +24,7 @@ def list_profiles(request):
     return list(profiles_for_account(account=request.account))
 
 
-@router.post(
-    "/connections/{platform}/authorize", response={200: AuthorizeOut, **errors(403, 404)}
-)
+@router.post("/connections/{platform}/authorize", response={200: AuthorizeOut, **errors(403, 404)})
 def authorize(request, platform: str):
     """Start a connection; the returned URL finishes in any browser, logged in or not."""
     if platform not in PROVIDERS:

@@ -16,6 +16,7 @@ from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Pro
 from channels.providers import PROVIDERS, get_provider
 from channels.providers.base import OAuthResult
 from channels.signals import connection_activated, connection_deactivated
+from socialdist.validators import text_problem
 
 STATE_TTL = timedelta(minutes=10)
 CHANNEL_MANAGERS = tuple(r for r in Role if role_may(r, Can.MANAGE_CHANNELS))
@@ -27,9 +28,7 @@ class ChannelError(Exception):
 
 def can_manage_channels(*, user: User, account: ClientAccount) -> bool:
     """Admins and marketers connect and disconnect channels; reviewers only read."""
-    return Membership.objects.filter(
-        user=user, account=account, role__in=CHANNEL_MANAGERS
-    ).exists()
+    return Membership.objects.filter(user=user, account=account, role__in=CHANNEL_MANAGERS).exists()
 
 
 def redirect_uri_for(platform: str) -> str:
@@ -275,9 +274,12 @@ def _verify_signed_request(signed_request: str) -> str:
         encoded_sig, payload = signed_request.split(".", 1)
         signature = _b64decode(encoded_sig)
         data = json.loads(_b64decode(payload))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise ChannelError("signed_request is malformed.") from exc
-    if data.get("algorithm", "").upper() != "HMAC-SHA256":
+    if not isinstance(data, dict):
+        raise ChannelError("signed_request is malformed: its payload must be a JSON object.")
+    algorithm = data.get("algorithm")
+    if not isinstance(algorithm, str) or algorithm.upper() != "HMAC-SHA256":
         raise ChannelError("signed_request uses an unknown algorithm.")
     secrets_ = {
         settings.PLATFORM_CREDENTIALS[p]["client_secret"] for p in _family_platforms("meta")
@@ -285,8 +287,19 @@ def _verify_signed_request(signed_request: str) -> str:
     for secret in secrets_:
         expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
         if hmac.compare_digest(expected, signature):
-            return str(data["user_id"])
+            return _signed_user_id(data)
     raise ChannelError("signed_request signature does not match the app secret.")
+
+
+def _signed_user_id(data: dict) -> str:
+    user_id = data.get("user_id")
+    # A correctly signed payload is still input: it must name a user id we can look up.
+    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
+        raise ChannelError("signed_request has no user_id.")
+    user_id = str(user_id)
+    if not user_id or len(user_id) > 100 or text_problem(user_id):
+        raise ChannelError("signed_request has an invalid user_id.")
+    return user_id
 
 
 def _b64decode(value: str) -> bytes:

@@ -4,13 +4,17 @@ from django import forms
 from django.utils import timezone
 
 from channels.models import Profile
+from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
+from socialdist.validators import MAX_YEAR, MIN_YEAR
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 def local_aware(value, account):
     """The form field made the wall time aware in the server zone; read it in the account's."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # 9999-12-31 overflows once a zone is applied
+        raise forms.ValidationError(f"Pick a date between {MIN_YEAR} and {MAX_YEAR}.")
     naive = timezone.make_naive(value) if timezone.is_aware(value) else value
     return timezone.make_aware(naive, zoneinfo.ZoneInfo(account.timezone))
 
@@ -23,7 +27,8 @@ class MultipleFileField(forms.FileField):
     """Several files in the order chosen (a carousel's order)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,video/*"}))
+        accept = ",".join(MEDIA_TYPES)  # a hint for the file picker; the bytes decide on save
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -42,7 +47,8 @@ class PostForm(forms.Form):
     media = MultipleFileField(
         required=False,
         label="Media",
-        help_text="Images (JPEG) or videos, in the order they should appear.",
+        help_text="Images (JPEG, PNG, WebP, GIF) or videos (MP4, MOV, WebM), in the order they "
+        "should appear.",
     )
     profiles = forms.ModelMultipleChoiceField(
         queryset=Profile.objects.none(), widget=forms.CheckboxSelectMultiple, label="Publish to"

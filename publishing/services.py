@@ -25,7 +25,7 @@ from publishing.models import (
     TargetStatus,
 )
 from publishing.signals import target_published
-from socialdist.validators import validate_http_url
+from socialdist.validators import validate_http_url, validate_year
 
 T = TargetStatus
 # Which target transitions are legal (DESIGN.md "Post lifecycle").
@@ -238,6 +238,8 @@ def post_create(
         validate_http_url(item.url, field=f"media[{index}].url")  # it is rendered as a link
     if scheduled_at is not None and timezone.is_naive(scheduled_at):
         raise ValidationError({"scheduled_at": ["Give a time zone offset, e.g. +00:00."]})
+    if scheduled_at is not None:
+        validate_year(scheduled_at, field="scheduled_at")
     if posting_mode and posting_mode not in PostingMode.values:
         raise ValidationError({"posting_mode": ["Use automatic or manual."]})
     if link:
@@ -363,6 +365,7 @@ def target_slot_release(target: PostTarget) -> None:
 def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetime) -> PostTarget:
     if timezone.is_naive(scheduled_at):
         raise ValidationError({"scheduled_at": ["Give a time zone offset, e.g. +00:00."]})
+    validate_year(scheduled_at, field="scheduled_at")
     if target.status not in (T.PENDING, T.SCHEDULED, T.FAILED):
         raise InvalidTransition(f"A {target.status} target cannot be rescheduled.")
     if target.post.status != PostStatus.APPROVED:

@@ -26,6 +26,9 @@ from scheduling.models import ProfileSchedule
 from scheduling.services import custom_times_clean, mode_in_effect, schedule_settings, settings_save
 from scheduling.timeutils import local_to_utc
 from scheduling.windows import parse_hhmm
+from socialdist.validators import MAX_YEAR, MIN_YEAR
+
+MAX_DAILY_CAP = 1000  # far above any platform's own cap, and it fits the column
 
 
 @account_member_required
@@ -46,8 +49,10 @@ def schedule_settings_view(request, account):
             try:
                 times = custom_times_clean(raw)
                 cap_value = int(cap) if cap else None
-                if cap_value is not None and cap_value < 1:
-                    raise ValueError("the daily cap must be 1 or more, or empty")
+                if cap_value is not None and not 1 <= cap_value <= MAX_DAILY_CAP:
+                    raise ValueError(
+                        f"the daily cap must be 1 or more (at most {MAX_DAILY_CAP}), or empty"
+                    )
             except ValueError as exc:
                 errors.append(f"{profile.name}: {exc}")
                 continue
@@ -102,10 +107,13 @@ CALENDAR_FILTERS = ("profile", "platform", "status", "bucket")
 def calendar_view(request, account):
     tz = zoneinfo.ZoneInfo(account.timezone)
     view = "week" if request.GET.get("view") == "week" else "month"
+    today = timezone.now().astimezone(tz).date()
     try:
         anchor = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        anchor = timezone.now().astimezone(tz).date()
+        anchor = today
+    if not MIN_YEAR <= anchor.year <= MAX_YEAR:  # 9999-12-31 would overflow a week later
+        anchor = today
     filters = {k: request.GET.get(k, "").strip() for k in CALENDAR_FILTERS}
     if filters["profile"] and not filters["profile"].isdigit():
         filters["profile"] = ""

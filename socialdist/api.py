@@ -10,6 +10,7 @@ from ninja.security import HttpBearer
 from accounts.services import api_token_authenticate
 from publishing.services import InvalidTransition
 from socialdist.api_types import validation_detail
+from socialdist.middleware import reject_unstorable_text
 
 
 class BearerToken(HttpBearer):
@@ -28,6 +29,8 @@ api = NinjaAPI(
     auth=BearerToken(),
     docs_url="/docs",
 )
+# NUL characters and lone surrogates: a 400 naming the field, not a 500 from PostgreSQL.
+api.add_decorator(reject_unstorable_text)
 
 
 @api.exception_handler(ValidationError)

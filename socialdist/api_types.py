@@ -11,12 +11,11 @@ from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator
 
+from socialdist.validators import MAX_YEAR, MIN_YEAR
+
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1
-# Scheduling is about the near future; anything outside this is a typo, and 9999-12-31 would
-# overflow as soon as the code adds a day to it.
-MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_UTC_OFFSET = timedelta(hours=16)  # PostgreSQL refuses ±16:00 and beyond
 
 
@@ -33,10 +32,12 @@ def errors(*codes: int) -> dict[int, type[ErrorOut]]:
 
 def _check_datetime(value: datetime) -> datetime:
     offset = value.utcoffset()
-    if offset is not None and abs(offset) >= MAX_UTC_OFFSET:
-        raise ValueError("use a UTC offset between -15:59 and +15:59")
+    if offset is None:
+        raise ValueError("Add a UTC offset, e.g. 2030-01-31T09:00:00+01:00.")
+    if abs(offset) >= MAX_UTC_OFFSET:
+        raise ValueError("Use a UTC offset between -15:59 and +15:59.")
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValueError(f"use a date between the years {MIN_YEAR} and {MAX_YEAR}")
+        raise ValueError(f"Pick a date between {MIN_YEAR} and {MAX_YEAR}.")
     return value
 
 
@@ -65,5 +66,7 @@ def validation_detail(errors_: list[dict[str, Any]]) -> dict[str, list[str]]:
         for part in loc:
             field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if error.get("type") == "string_unicode":  # pydantic's words for a lone surrogate
+            message = "Contains an invalid character (a lone surrogate); send valid UTF-8 text."
         detail.setdefault(field or "body", []).append(message)
     return detail

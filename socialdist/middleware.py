@@ -2,17 +2,20 @@
 
 A NUL character (PostgreSQL text cannot hold one) or a lone surrogate (not valid UTF-8) in the
 path, the query string, a form field or a JSON string would otherwise fail deep inside a query
-with a 500. Checking once here covers every view, the API and the OAuth callback alike.
+with a 500. One check covers every HTML view and callback (the middleware) and every API
+operation (the django-ninja decorator), with a 400 that names the field.
 """
 
 import json
 from collections.abc import Callable, Iterator
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
 from socialdist.validators import text_problem
 
+API_PREFIX = "/api/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -58,22 +61,41 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "replace").decode().replace("\x00", "?")
 
 
+def unstorable_text(request: HttpRequest) -> str | None:
+    """The first field of the request PostgreSQL could not store, as a message naming it."""
+    try:
+        for field, value in _request_strings(request):
+            problem = text_problem(value)
+            if problem:
+                return f"{_printable(field[:100])}: {problem}"
+    except MultiPartParserError:
+        return "The form data is malformed; send the form again."
+    return None
+
+
 class RejectUnstorableTextMiddleware:
+    """For the HTML views; the JSON API runs the same check itself (socialdist/api.py), after
+    its routing and auth, so an unknown method still gets 405 and a missing token 401."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            for field, value in _request_strings(request):
-                problem = text_problem(value)
-                if problem:
-                    return self._refuse(request, f"{_printable(field[:100])}: {problem}")
-        except MultiPartParserError:
-            return self._refuse(request, "The form data is malformed; send the form again.")
+        if not request.path.startswith(API_PREFIX):
+            problem = unstorable_text(request)
+            if problem:
+                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
-    @staticmethod
-    def _refuse(request: HttpRequest, message: str) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=400)
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+def reject_unstorable_text(view):
+    """A django-ninja operation decorator: 400 {"detail": "<field>: …"} before the view runs."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        problem = unstorable_text(request)
+        if problem:
+            return JsonResponse({"detail": problem}, status=400)
+        return view(request, *args, **kwargs)
+
+    return checked

@@ -1,11 +1,15 @@
 """Input checks shared by the API, the forms and the services."""
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 HTTP_SCHEMES = ("http", "https")
+# Scheduling is about the near future; a year outside this is a typo, and 9999-12-31 would
+# overflow as soon as the code adds a day to it.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 _http_url = URLValidator(schemes=list(HTTP_SCHEMES))
 
 
@@ -48,3 +52,9 @@ def text_problem(value: str) -> str | None:
     except UnicodeEncodeError:
         return "contains an invalid character (a lone surrogate); send valid UTF-8 text."
     return None
+
+
+def validate_year(value: date, *, field: str) -> None:
+    """Dates and times we schedule or report on must fall in MIN_YEAR–MAX_YEAR."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError({field: [f"Pick a date between {MIN_YEAR} and {MAX_YEAR}."]})
