@@ -5,5 +5,5 @@ from publishing.signals import target_published
 
 
 @receiver(target_published)
-def register_collections(sender, target, **kwargs) -> None:
-    collections_register(target=target)
+def register_collections(sender, target, since=None, **kwargs) -> None:
+    collections_register(target=target, since=since)

@@ -38,10 +38,14 @@ COUNTED = ("likes", "comments", "shares", "saves", "clicks")
 WEIGHT_LOOKBACK = timedelta(days=90)
 
 
-def collections_register(*, target) -> None:
-    """On publish: plan the three reads. Idempotent."""
+def collections_register(*, target, since=None) -> None:
+    """On publish: plan the three reads. Idempotent.
+
+    `since`: when the post became measurable, if later than publishing (TikTok's video id can
+    arrive hours after the post went live); the windows count from then."""
     if not target.platform_post_id or not target.published_at:
         return  # nothing to measure (posted by hand without a link to the post)
+    start = since or target.published_at
     windows = dict(WINDOW_DELAYS)
     if target.post.post_type == "story":
         del windows[Window.D7]  # story insights exist for 24 hours only (PLATFORMS.md §2.5)
@@ -50,7 +54,7 @@ def collections_register(*, target) -> None:
             MetricCollection(
                 target=target,
                 window=window,
-                due_at=target.published_at + timedelta(seconds=delay),
+                due_at=start + timedelta(seconds=delay),
             )
             for window, delay in windows.items()
         ],

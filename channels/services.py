@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from channels.http import PlatformError, rewrite_url
 from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Profile
 from channels.providers import PROVIDERS, get_provider
 from channels.providers.base import OAuthResult
+from channels.providers.tiktok import PRIVACY_LEVELS
 from channels.signals import connection_activated, connection_deactivated
 from socialdist.validators import text_problem
 
@@ -221,6 +223,47 @@ def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list
             connection_deactivated.send(sender=ChannelConnection, connection=conn)
     connection.refresh_from_db()
     return changed
+
+
+@transaction.atomic
+def profile_tiktok_settings_save(
+    *,
+    profile: Profile,
+    privacy_level: str,
+    allow_comment: bool,
+    allow_duet: bool,
+    allow_stitch: bool,
+) -> Profile:
+    """The creator's own defaults for Direct Posts on this TikTok profile (a post's options win).
+
+    An empty privacy_level clears the default: each post then has to choose one. Raises
+    ValidationError naming the field.
+    """
+    if profile.platform != "tiktok":
+        raise ValidationError({"profile": [f"{profile} is not a TikTok profile."]})
+    if privacy_level and privacy_level not in PRIVACY_LEVELS:
+        raise ValidationError(
+            {
+                "privacy_level": [
+                    f"Privacy level must be one of {', '.join(PRIVACY_LEVELS)}, or empty to "
+                    "choose it per post."
+                ]
+            }
+        )
+    # Locked and re-read: a reconnect may be merging its own keys into extra meanwhile.
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
+    extra = {k: v for k, v in locked.extra.items() if k != "privacy_level"}
+    if privacy_level:
+        extra["privacy_level"] = privacy_level
+    extra.update(
+        disable_comment=not allow_comment,
+        disable_duet=not allow_duet,
+        disable_stitch=not allow_stitch,
+    )
+    locked.extra = extra
+    locked.save(update_fields=["extra"])
+    profile.extra = extra
+    return profile
 
 
 def connection_refresh(*, connection: ChannelConnection) -> bool:

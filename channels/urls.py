@@ -12,5 +12,10 @@ urlpatterns = [
         views.disconnect,
         name="disconnect",
     ),
+    path(
+        "a/<slug:slug>/channels/profiles/<int:profile_id>/tiktok/",
+        views.tiktok_settings,
+        name="tiktok_settings",
+    ),
     path("channels/meta/deauthorize/", views.meta_deauthorize_callback, name="meta_deauthorize"),
 ]

@@ -1,12 +1,15 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import account_member_required
+from accounts.permissions import Can, role_may
+from channels.forms import TikTokSettingsForm
 from channels.providers import PROVIDERS, get_provider
-from channels.selectors import connections_for_account
+from channels.selectors import connections_for_account, profiles_for_account
 from channels.services import (
     CHANNEL_MANAGERS,
     ChannelError,
@@ -14,21 +17,54 @@ from channels.services import (
     meta_deauthorize,
     oauth_complete,
     oauth_start,
+    profile_tiktok_settings_save,
 )
 
 
 @account_member_required
 def channel_list(request, account):
+    connections = connections_for_account(account=account)
     return render(
         request,
         "channels/list.html",
         {
             "account": account,
-            "connections": connections_for_account(account=account),
+            "connections": connections,
             "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
             "can_manage": request.role in CHANNEL_MANAGERS,
+            "tiktok_settings": [
+                (p, TikTokSettingsForm.for_profile(p))
+                for c in connections
+                if c.platform == "tiktok"
+                for p in c.profiles.all()
+            ],
         },
     )
+
+
+@require_POST
+@account_member_required
+def tiktok_settings(request, account, profile_id: int):
+    """A TikTok profile's Direct Post defaults: privacy level and interaction switches."""
+    profile = profiles_for_account(account=account).filter(pk=profile_id, platform="tiktok").first()
+    if profile is None:
+        raise Http404("No such TikTok profile in this account.")
+    if not role_may(request.role, Can.MANAGE_CHANNELS):
+        return HttpResponseForbidden(
+            "Reviewers cannot change posting settings; ask an admin or marketer."
+        )
+    form = TikTokSettingsForm.for_profile(profile, data=request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
+        return redirect("channels:list", account.slug)
+    try:
+        profile_tiktok_settings_save(profile=profile, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Saved the TikTok posting settings for {profile.name}.")
+    return redirect("channels:list", account.slug)
 
 
 @require_POST

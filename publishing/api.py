@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict, StrictBool
 
 from accounts.permissions import Can, role_may
+from channels.providers.tiktok import PRIVACY_LEVELS
 from publishing.approval import DECIDERS, post_reject
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
@@ -19,6 +21,7 @@ from publishing.services import (
     target_mark_posted,
     target_reschedule,
     target_retry,
+    target_settle_unconfirmed,
 )
 from socialdist.api_types import (
     MAX_ID,
@@ -37,6 +40,23 @@ class MediaIn(Schema):
     kind: Literal["image", "video"]
 
 
+class PostOptionsIn(Schema):
+    """Per-platform choices for this post; they win over the profile's defaults."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt option is a 422, not ignored
+
+    privacy_level: Literal[PRIVACY_LEVELS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="TikTok: who can see the post. Direct Posts need it (here or as "
+        "the profile's default on the Channels page).",
+    )
+    disable_comment: bool | None = None
+    disable_duet: bool | None = None
+    disable_stitch: bool | None = None
+    brand_content_toggle: bool | None = Field(None, description="TikTok: branded content.")
+    brand_organic_toggle: bool | None = Field(None, description="TikTok: promotes your brand.")
+
+
 class PostIn(Schema):
     caption: str = ""
     # Documented as an enum, checked by post_create (a 400 that lists the choices).
@@ -49,6 +69,7 @@ class PostIn(Schema):
     scheduled_at: ApiDateTime | None = None
     submit: bool = True
     posting_mode: Literal["automatic", "manual", ""] = ""
+    options: PostOptionsIn = Field(default_factory=PostOptionsIn)
 
 
 class MediaOut(Schema):
@@ -70,6 +91,19 @@ class TargetOut(Schema):
     platform_post_id: str
     permalink: str
     published_at: datetime | None
+    # The platform's publishing job (TikTok's publish_id), apart from the post's own id, which
+    # can arrive later; status_detail says so in words ("Published — waiting for …").
+    publish_id: str
+    status_detail: str
+    note: str
+
+    @staticmethod
+    def resolve_status_detail(target: PostTarget) -> str:
+        return target.status_label
+
+    @staticmethod
+    def resolve_note(target: PostTarget) -> str:
+        return target.status_note
 
 
 class PostOut(Schema):
@@ -82,6 +116,7 @@ class PostOut(Schema):
     title: str
     version: int
     created_at: datetime
+    options: dict
     media: list[MediaOut]
     targets: list[TargetOut]
 
@@ -108,6 +143,14 @@ class MarkPostedIn(Schema):
     permalink: str = Field("", max_length=1000, description="The live post's https:// URL.")
 
 
+class SettleIn(Schema):
+    # true or false only: "no" must not be read as a choice someone did not make.
+    posted: StrictBool = Field(..., description="Whether the post is live on the profile.")
+    permalink: str = Field(
+        "", max_length=1000, description="When posted: the live post's https:// URL."
+    )
+
+
 class RescheduleIn(Schema):
     scheduled_at: ApiDateTime
 
@@ -121,11 +164,11 @@ def _actor(request) -> Actor:
 
 
 def _manager(request) -> Actor:
-    """Retry, cancel, reschedule and mark posted: not for reviewer tokens (README "Roles")."""
+    """Retry, cancel, reschedule, mark posted, settle: not for reviewer tokens (README "Roles")."""
     if not role_may(request.auth.role, Can.MANAGE_POSTS):
         raise PermissionDenied(
-            "Reviewer tokens cannot retry, cancel, reschedule or mark posts; use a marketer "
-            "or admin token from create_api_token."
+            "Reviewer tokens cannot retry, cancel, reschedule, mark or settle posts; use a "
+            "marketer or admin token from create_api_token."
         )
     return _actor(request)
 
@@ -160,6 +203,7 @@ def create_post(request, payload: PostIn):
         scheduled_at=payload.scheduled_at,
         submit=payload.submit,
         posting_mode=payload.posting_mode,
+        options=payload.options.model_dump(exclude_none=True),
     )
     return Status(201, _post_or_404(request, post.pk))
 
@@ -203,6 +247,18 @@ def mark_posted(request, payload: MarkPostedIn, target_id: int = TargetId):
     return target_mark_posted(
         target=_target_or_404(request, target_id),
         actor=_manager(request),
+        permalink=payload.permalink,
+    )
+
+
+@router.post("/targets/{target_id}/settle", response={200: TargetOut, **errors(403, 404, 409)})
+def settle_target(request, payload: SettleIn, target_id: int = TargetId):
+    """An `unconfirmed` target: say whether it went out. `posted: true` records it as published
+    without calling the platform; `posted: false` publishes it now."""
+    return target_settle_unconfirmed(
+        target=_target_or_404(request, target_id),
+        actor=_manager(request),
+        posted=payload.posted,
         permalink=payload.permalink,
     )
 

@@ -92,7 +92,11 @@ def claims_take(*, limit: int | None = None) -> tuple[str, list[int]]:
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         candidates = list(due.values_list("pk", flat=True)[:limit])
-        if not candidates:
+        waiting = processing_due(now).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+        resumed = list(waiting.values_list("pk", flat=True)[: max(0, limit - len(candidates))])
+        if not candidates and not resumed:
             return token, []
         PostTarget.objects.filter(pk__in=candidates, status=T.SCHEDULED).update(
             status=T.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
@@ -104,7 +108,18 @@ def claims_take(*, limit: int | None = None) -> tuple[str, list[int]]:
             )
             for pk, post_id in claimed
         )
-    return token, [pk for pk, _ in claimed]
+        # Still `publishing` while the platform processes: claimed again, no new transition.
+        PostTarget.objects.filter(pk__in=resumed, status=T.PUBLISHING, claim_token="").update(
+            claim_token=token, claimed_at=now, updated_at=now
+        )
+    return token, list(PostTarget.objects.filter(claim_token=token).values_list("pk", flat=True))
+
+
+def processing_due(now=None):
+    """Targets the platform is processing whose next status check is due (claim released)."""
+    return PostTarget.objects.filter(
+        status=T.PUBLISHING, claim_token="", next_attempt_at__lte=now or timezone.now()
+    )
 
 
 def dispatch_due(*, limit: int | None = None) -> DispatchResult:
@@ -131,6 +146,7 @@ def dispatcher_tick() -> int:
     """Every tick: record the heartbeat, settle targets whose worker was lost, poll drafts."""
     Heartbeat.objects.update_or_create(name="dispatcher", defaults={"last_seen": timezone.now()})
     targets_poll_drafts()
+    targets_follow_ids()
     return targets_reconcile_stuck()
 
 
@@ -209,32 +225,23 @@ def _publish_claimed(target: PostTarget) -> str:
         return T.FAILED
 
     request = _publish_request(target, content)
+    if request.state.get("lost_answer"):  # an earlier answer was lost: look before trying again
+        earlier = PlatformError(
+            TRANSIENT, "answer_lost", "An earlier answer was lost.", maybe_delivered=True
+        )
+        settled = _settle_lost_answer(target, provider, request, earlier, then_publish=True)
+        if settled is not None:
+            return settled
     started, clock = timezone.now(), time.monotonic()
     try:
         published = provider.publish(request)
     except SentToDrafts:
         _record(target, started=started, ms=_ms(clock), outcome="sent_to_drafts")
-        target_transition(
-            target=target,
-            to=T.SENT_TO_DRAFTS,
-            actor=DISPATCHER,
-            reason="delivered to the creator's drafts inbox",
-            attempts=target.attempts + 1,
-            next_attempt_at=timezone.now() + DRAFT_POLL,
-            error_code="",
-            error_message="",
-        )
-        return T.SENT_TO_DRAFTS
+        return _sent_to_drafts(target)
     except NotReady as exc:
         _record(target, started=started, ms=_ms(clock), outcome="not_ready", message=str(exc))
-        target_transition(
-            target=target,
-            to=T.SCHEDULED,
-            actor=DISPATCHER,
-            reason="platform still processing",
-            next_attempt_at=timezone.now() + timedelta(seconds=exc.retry_in),
-        )
-        return T.SCHEDULED
+        _wait_for_processing(target, exc)
+        return T.PUBLISHING
     except PlatformError as exc:
         _record(
             target,
@@ -245,6 +252,8 @@ def _publish_claimed(target: PostTarget) -> str:
             status=exc.http_status,
             message=exc.message,
         )
+        if exc.maybe_delivered and exc.kind == TRANSIENT:
+            return _settle_lost_answer(target, provider, request, exc)
         return _settle_error(target, exc)
 
     _record(target, started=started, ms=_ms(clock), outcome="published")
@@ -300,12 +309,39 @@ def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
         checkpoint=checkpoint,
         mode="drafts" if drafts else "automatic",
         profile_username=profile.username,
-        options=profile.extra,
+        options={**profile.extra, **target.post.options},  # the post wins over the profile
         keep_alive=keep_alive,
     )
 
 
+def _wait_for_processing(target: PostTarget, exc: NotReady) -> None:
+    """The platform is processing: the target stays `publishing` (the queue and calendar tell
+    the truth), its claim is released, and the dispatcher claims it again when the check is due."""
+    due = timezone.now() + timedelta(seconds=exc.retry_in)
+    state = {**target.platform_state, "processing": str(exc)}
+    PostTarget.objects.filter(
+        pk=target.pk, status=T.PUBLISHING, claim_token=target.claim_token
+    ).update(
+        claim_token="", claimed_at=due, next_attempt_at=due, platform_state=state,
+        updated_at=timezone.now(),
+    )  # fmt: skip
+
+
+# After PUBLISH_COMPLETE without the public id: 30 s, 1, 2, 5, 10, 30 min, then hourly to 72 h.
+ID_FOLLOW_DELAYS = tuple(timedelta(seconds=s) for s in (30, 60, 120, 300, 600, 1800))
+ID_FOLLOW_EVERY = timedelta(hours=1)
+ID_FOLLOW_FOR = timedelta(hours=72)
+
+
 def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") -> None:
+    now = timezone.now()
+    state = {**target.platform_state, **published.extra}
+    state.pop("processing", None)
+    state.pop("lost_answer", None)
+    if published.note:
+        state["note"] = published.note
+    if published.id_pending:
+        state.update(id_pending=True, id_polls=0)
     if not target_transition(
         target=target,
         to=T.PUBLISHED,
@@ -314,14 +350,86 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
         attempts=attempts,
         platform_post_id=published.platform_post_id,
         permalink=published.permalink,
-        published_at=timezone.now(),
-        next_attempt_at=None,
+        published_at=now,
+        next_attempt_at=now + ID_FOLLOW_DELAYS[0] if published.id_pending else None,
         error_code="",
         error_message="",
+        platform_state=state,
     ):
         return  # another worker settled it (its claim is the live one)
+    if not published.id_pending:
+        target_announce_published(target)
+
+
+def target_announce_published(target: PostTarget, *, measured_from=None) -> None:
+    """Once the post is settled with its id (or certainly without one): the event, the metric reads."""
     target_event(target=target, event=EventType.TARGET_PUBLISHED)
-    target_published.send(sender=PostTarget, target=target)
+    target_published.send(sender=PostTarget, target=target, since=measured_from)
+
+
+def targets_follow_ids(*, limit: int = 100) -> int:
+    """Published posts waiting for the platform's public id (TikTok after moderation)."""
+    now = timezone.now()
+    due = PostTarget.objects.filter(
+        status=T.PUBLISHED, platform_state__id_pending=True, next_attempt_at__lte=now
+    )
+    followed = 0
+    for target_id, next_at in list(due.values_list("pk", "next_attempt_at")[:limit]):
+        # Move the next check first so two dispatchers never ask for the same target.
+        if not PostTarget.objects.filter(pk=target_id, next_attempt_at=next_at).update(
+            next_attempt_at=now + ID_FOLLOW_EVERY
+        ):
+            continue
+        _follow_id(_load(target_id), now)
+        followed += 1
+    return followed
+
+
+def _follow_id(target: PostTarget, now) -> None:
+    provider = get_provider(target.profile.platform)
+    state = dict(target.platform_state)
+    try:
+        found = provider.public_id(_publish_request(target, post_content(target.post)))
+    except PlatformError as exc:
+        if exc.kind != PERMANENT:
+            found = None  # a blip, a rate limit or a token being renewed: ask again later
+        else:
+            _id_settle(
+                target, state, note=f"{provider.name} no longer shows the post: {exc.message}"
+            )
+            return
+    if found is not None:
+        state.pop("id_pending", None)
+        PostTarget.objects.filter(pk=target.pk).update(
+            platform_post_id=found.platform_post_id, permalink=found.permalink,
+            next_attempt_at=None, platform_state=state, updated_at=now,
+        )  # fmt: skip
+        target.platform_post_id, target.permalink = found.platform_post_id, found.permalink
+        target.platform_state = state
+        target_announce_published(target, measured_from=now)
+        return
+    if target.published_at and now - target.published_at >= ID_FOLLOW_FOR:
+        _id_settle(
+            target, state,
+            note=f"{provider.name} gave no public video id within 72 hours: the post is private "
+            "or still under review, so there is no link to it.",
+        )  # fmt: skip
+        return
+    polls = int(state.get("id_polls", 0)) + 1
+    state["id_polls"] = polls
+    delay = ID_FOLLOW_DELAYS[polls] if polls < len(ID_FOLLOW_DELAYS) else ID_FOLLOW_EVERY
+    PostTarget.objects.filter(pk=target.pk).update(
+        next_attempt_at=now + delay, platform_state=state
+    )
+
+
+def _id_settle(target: PostTarget, state: dict, *, note: str) -> None:
+    """Stop asking: published for good, without a public id."""
+    state.pop("id_pending", None)
+    state["note"] = note
+    PostTarget.objects.filter(pk=target.pk).update(next_attempt_at=None, platform_state=state)
+    target.platform_state = state
+    target_announce_published(target)
 
 
 def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:
@@ -331,7 +439,11 @@ def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:
     """
     lease = lease or timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
     now = timezone.now()
-    stuck = PostTarget.objects.filter(status=T.PUBLISHING, claimed_at__lt=now - lease)
+    # A released claim (no token, a next check planned) is a target the platform is processing,
+    # claimed again by `claims_take` when due: not a lost worker.
+    stuck = PostTarget.objects.filter(status=T.PUBLISHING, claimed_at__lt=now - lease).exclude(
+        claim_token="", next_attempt_at__isnull=False
+    )
     settled = 0
     for target_id, claimed_at in list(stuck.values_list("pk", "claimed_at")[:100]):
         # Claim it afresh first: two dispatchers never reconcile the same target, and the lost
@@ -345,18 +457,80 @@ def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:
     return settled
 
 
+def _sent_to_drafts(target: PostTarget) -> str:
+    target_transition(
+        target=target,
+        to=T.SENT_TO_DRAFTS,
+        actor=DISPATCHER,
+        reason="delivered to the creator's drafts inbox",
+        attempts=target.attempts + 1,
+        next_attempt_at=timezone.now() + DRAFT_POLL,
+        error_code="",
+        error_message="",
+    )
+    return T.SENT_TO_DRAFTS
+
+
+def _settle_lost_answer(
+    target: PostTarget, provider, request, exc: PlatformError, *, then_publish: bool = False
+) -> str | None:
+    """The platform may have acted and we never heard back: never retry blindly.
+
+    The provider only says how to look (`reconcile`); the rule is here, for every platform:
+    found → published; certainly not posted → the normal retry (or, with `then_publish`, None:
+    go on publishing now); cannot tell → `unconfirmed`, for a person to settle ("It was posted" /
+    "It was not posted"). When the platform cannot even be asked (an outage), the next try
+    looks again first, and only the last one gives up as `unconfirmed`.
+    """
+    try:
+        found = provider.reconcile(request)
+    except NotReady as processing:  # the platform has it and is still working on it
+        _wait_for_processing(target, processing)
+        return T.PUBLISHING
+    except SentToDrafts:
+        return _sent_to_drafts(target)
+    except PlatformError as lookup:
+        if lookup.kind in (TRANSIENT, RATE_LIMITED) and target.attempts < len(RETRY_DELAYS):
+            request.checkpoint({"lost_answer": True})
+            return _settle_error(target, exc)
+        _fail(
+            target,
+            code="unconfirmed",
+            message=f"{provider.name} may have published this post on {target.profile.name}, but "
+            f"its answer was lost ({exc.code}) and it could not confirm the post "
+            f"({lookup.message}). Check the profile, then tell us whether it was posted.",
+            attempts=target.attempts + 1,
+        )
+        return T.FAILED
+    if found is not None:
+        _succeed(target, found, attempts=target.attempts + 1,
+                 reason=f"answer lost ({exc.code}); {provider.name} shows the post")  # fmt: skip
+        return T.PUBLISHED
+    if request.state.get("lost_answer"):
+        request.checkpoint({"lost_answer": False})
+    if then_publish:
+        return None
+    return _settle_error(target, exc)  # certainly not posted: safe to try again
+
+
 def _reconcile(target: PostTarget) -> None:
     provider = get_provider(target.profile.platform)
     request = _publish_request(target, publish_content(target))
     try:
         published = provider.reconcile(request)
+    except NotReady as processing:  # it went through and the platform is still processing
+        _wait_for_processing(target, processing)
+        return
+    except SentToDrafts:
+        _sent_to_drafts(target)
+        return
     except PlatformError as exc:
         code = exc.code if exc.code.startswith("container_") else "unconfirmed"
         message = (
             exc.message
             if code != "unconfirmed"
             else f"The worker stopped mid-publish and {provider.name} could not confirm the post "
-            f"({exc.code}: {exc.message}). Check the profile before retrying."
+            f"({exc.code}: {exc.message}). Check the profile, then tell us whether it was posted."
         )
         _fail(target, code=code, message=message)
         return

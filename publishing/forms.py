@@ -4,11 +4,14 @@ from django import forms
 from django.utils import timezone
 
 from channels.models import Profile
+from channels.providers.tiktok import PRIVACY_CHOICES
 from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
 from socialdist.validators import MAX_YEAR, MIN_YEAR
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+# The composer's TikTok interaction switches: option suffix → checkbox label.
+SWITCHES = {"comment": "Allow comments", "duet": "Allow duets", "stitch": "Allow stitches"}
 
 
 def local_aware(value, account):
@@ -64,6 +67,13 @@ class PostForm(forms.Form):
         required=False,
     )
 
+    # Post options (post.options) the TikTok fieldset sets, and which form field shows an error
+    # post_create reports for each option.
+    OPTION_FIELDS = {
+        "options.privacy_level": "tiktok_privacy_level",
+        "options.brand_content_toggle": "tiktok_brand_content",
+    }
+
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
@@ -71,6 +81,62 @@ class PostForm(forms.Form):
         self.fields["scheduled_at"].help_text = f"In {account.timezone}."
         if account.approval_required:
             self.fields["when"].help_text = "The post goes to the reviewers first."
+        self.tiktok_profiles = list(Profile.objects.filter(account=account, platform="tiktok"))
+        if self.tiktok_profiles:
+            self._add_tiktok_fields()
+
+    def _add_tiktok_fields(self) -> None:
+        """TikTok's guidelines: the creator picks the privacy level (no default) and sees whose
+        account it posts to; switches the profiles turned off start off."""
+        extras = [p.extra for p in self.tiktok_profiles]
+        allowed = {name: not any(e.get(f"disable_{name}") for e in extras) for name in SWITCHES}
+        self.fields["tiktok_privacy_level"] = forms.ChoiceField(
+            choices=[("", "Choose who can see this post…"), *PRIVACY_CHOICES],
+            required=False,
+            label="Who can see this post",
+            help_text="Needed to publish directly, unless the profile has a default on the "
+            "Channels page; drafts sent to the TikTok app ask there.",
+        )
+        for name, label in SWITCHES.items():
+            self.fields[f"tiktok_allow_{name}"] = forms.BooleanField(
+                required=False, initial=allowed[name], label=label
+            )
+        self.fields["tiktok_brand_content"] = forms.BooleanField(
+            required=False,
+            label="This is branded content",
+            help_text="Paid or sponsored: promotes a third party. It cannot be private.",
+        )
+        self.fields["tiktok_brand_organic"] = forms.BooleanField(
+            required=False, label="This promotes my own brand"
+        )
+
+    @property
+    def tiktok_names(self) -> str:
+        return ", ".join(p.name for p in self.tiktok_profiles)
+
+    def main_fields(self) -> list:
+        return [f for f in self if not f.name.startswith("tiktok_")]
+
+    def tiktok_fields(self) -> list:
+        return [f for f in self if f.name.startswith("tiktok_")]
+
+    def error_field(self, key: str) -> str | None:
+        """The form field for an error key from post_create (None: shown above the form)."""
+        key = self.OPTION_FIELDS.get(key, key)
+        return key if key in self.fields else None
+
+    def post_options(self) -> dict:
+        """post.options from the TikTok fieldset, when a TikTok profile was chosen."""
+        data = self.cleaned_data
+        chosen = [p for p in data.get("profiles") or [] if p.platform == "tiktok"]
+        if not self.tiktok_profiles or not chosen:
+            return {}
+        options = {f"disable_{name}": not data[f"tiktok_allow_{name}"] for name in SWITCHES}
+        options["brand_content_toggle"] = data["tiktok_brand_content"]
+        options["brand_organic_toggle"] = data["tiktok_brand_organic"]
+        if data["tiktok_privacy_level"]:
+            options["privacy_level"] = data["tiktok_privacy_level"]
+        return options
 
     def clean_scheduled_at(self):
         value = self.cleaned_data.get("scheduled_at")
@@ -84,6 +150,23 @@ class PostForm(forms.Form):
                 self.add_error("scheduled_at", "Give the date and time to publish at.")
             elif data["scheduled_at"] <= timezone.now():
                 self.add_error("scheduled_at", "Pick a time in the future.")
+        privacy = data.get("tiktok_privacy_level") or "tiktok_privacy_level" in self.errors
+        if data["when"] != "draft" and self.tiktok_profiles and not privacy:
+            # Direct Post (automatic mode) needs the creator's choice; drafts ask in the app.
+            direct = [
+                p.name
+                for p in data.get("profiles") or []
+                if p.platform == "tiktok"
+                and p.posting_mode == "automatic"
+                and not p.extra.get("privacy_level")
+            ]
+            if direct:
+                self.add_error(
+                    "tiktok_privacy_level",
+                    f"Choose who can see this post: TikTok publishes to {', '.join(direct)} "
+                    "directly and needs your choice (it allows no default), or set one for the "
+                    "profile on the Channels page.",
+                )
         return data
 
 

@@ -52,6 +52,9 @@ class Post(models.Model):
     bucket = models.CharField(max_length=100, blank=True, db_index=True)
     link = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=300, blank=True)
+    # Per-platform choices for this post (e.g. TikTok privacy_level); they win over the profile's
+    # defaults in Profile.extra. Checked by each provider's validate_options.
+    options = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True
     )
@@ -156,6 +159,28 @@ class PostTarget(models.Model):
     @property
     def platform(self) -> str:
         return self.profile.platform
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it, with what the platform is still doing."""
+        network = self.profile.get_platform_display()
+        if self.status == TargetStatus.PUBLISHING and self.platform_state.get("processing"):
+            return f"{network} is processing"
+        if self.status == TargetStatus.PUBLISHED and self.platform_state.get("id_pending"):
+            return f"Published — waiting for {network}'s video id"
+        if self.status == TargetStatus.FAILED and self.error_code == "unconfirmed":
+            return "Not confirmed — check it"
+        return self.get_status_display()
+
+    @property
+    def status_note(self) -> str:
+        """Why a published post has no link, or what the platform is doing meanwhile."""
+        return self.platform_state.get("note") or self.platform_state.get("processing") or ""
+
+    @property
+    def publish_id(self) -> str:
+        """The platform's id of the publishing job (TikTok), before or beside the post's own id."""
+        return str(self.platform_state.get("publish_id", ""))
 
 
 class AuditEntry(models.Model):

@@ -33,7 +33,9 @@ TARGET_TRANSITIONS: dict[str, set[str]] = {
     T.PENDING: {T.SCHEDULED, T.MANUAL, T.CANCELLED},
     T.SCHEDULED: {T.PUBLISHING, T.PENDING, T.CANCELLED, T.SCHEDULED},
     T.PUBLISHING: {T.PUBLISHED, T.FAILED, T.SCHEDULED, T.PENDING, T.MANUAL, T.SENT_TO_DRAFTS},
-    T.FAILED: {T.SCHEDULED, T.PENDING, T.CANCELLED},
+    # FAILED → PUBLISHED only for an `unconfirmed` target a person confirms went out
+    # (target_settle_unconfirmed): the platform could not tell us, so nothing else may claim it.
+    T.FAILED: {T.SCHEDULED, T.PENDING, T.CANCELLED, T.PUBLISHED},
     T.MANUAL: {T.PUBLISHED, T.CANCELLED},
     T.SENT_TO_DRAFTS: {T.PUBLISHED, T.FAILED, T.CANCELLED},
     T.PUBLISHED: set(),
@@ -143,7 +145,9 @@ def media_item(media: PostMedia) -> MediaItem:
         size_bytes=media.size_bytes,
         duration_s=media.duration_s,
         mime_type=media.mime_type,
-        path=media.file.path if media.file else "",
+        # An upload is validated before its file is written: it has neither file nor URL yet.
+        hosted=bool(media.file) or not media.url,
+        storage_name=media.file.name if media.file else "",
     )
 
 
@@ -173,6 +177,24 @@ def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
     for platform, found in problems.items():
         for problem in found:
             errors.setdefault(problem.field, []).append(f"{platform}: {problem.message}")
+    return errors
+
+
+def options_problems(*, options: dict, targets: list[tuple[Profile, str]]) -> dict[str, list[str]]:
+    """Each (profile, posting mode)'s provider checks the options it would publish with (the
+    post's over the profile's defaults) in that mode; hand-posted targets need none."""
+    errors: dict[str, list[str]] = {}
+    for profile, posting_mode in targets:
+        provider = get_provider(profile.platform)
+        manual = posting_mode == PostingMode.MANUAL
+        if manual and not provider.supports_drafts:
+            continue  # a person posts it by hand: no options go to the platform
+        effective = {**profile.extra, **options}
+        mode = "drafts" if manual else "automatic"
+        for problem in provider.validate_options(effective, mode, profile.name):
+            found = errors.setdefault(problem.field, [])
+            if problem.message not in found:
+                found.append(problem.message)
     return errors
 
 
@@ -209,8 +231,12 @@ def post_create(
     scheduled_at: datetime | None = None,
     submit: bool = True,
     posting_mode: str = "",
+    options: dict | None = None,
 ) -> Post:
     """Create a post and one target per profile; submitting it also approves or queues it.
+
+    `options` are per-platform choices for this post (e.g. TikTok's privacy_level); they win
+    over each profile's defaults and are checked by the profile's provider.
 
     Raises ValidationError naming the field; nothing is written in that case.
     """
@@ -242,6 +268,12 @@ def post_create(
         validate_year(scheduled_at, field="scheduled_at")
     if posting_mode and posting_mode not in PostingMode.values:
         raise ValidationError({"posting_mode": ["Use automatic or manual."]})
+    options = dict(options or {})
+    if submit:
+        pairs = [(p, posting_mode or p.posting_mode) for p in profiles]
+        errors = options_problems(options=options, targets=pairs)
+        if errors:
+            raise ValidationError(errors)
     if link:
         validate_http_url(link, field="link")  # URLField alone would also take ftp://
 
@@ -253,6 +285,7 @@ def post_create(
         bucket=bucket.strip(),
         link=link,
         title=title,
+        options=options,
         changed_by_key=actor.identity,
     )
     post.full_clean()
@@ -293,6 +326,11 @@ def post_submit(*, post: Post, actor: Actor) -> Post:
     """Draft → awaiting approval, or straight to approved when the account needs no approval."""
     if post.status != PostStatus.DRAFT:
         raise InvalidTransition(f"Only drafts can be submitted; this post is {post.status}.")
+    # A draft skipped the option checks; they hold before anything can be scheduled.
+    targets = [(t.profile, t.posting_mode) for t in post.targets.select_related("profile")]
+    errors = options_problems(options=post.options, targets=targets)
+    if errors:
+        raise InvalidTransition(" ".join(m for found in errors.values() for m in found))
     if post.account.approval_required:
         post_transition(post=post, to=PostStatus.AWAITING_APPROVAL, actor=actor)
     else:
@@ -331,10 +369,28 @@ def post_approve(*, post: Post, actor: Actor, reason: str = "", version: int | N
     return post
 
 
+UNCONFIRMED = "unconfirmed"  # the dispatcher's error_code when the platform cannot confirm a post
+
+
+def _is_unconfirmed(target: PostTarget) -> bool:
+    return target.status == T.FAILED and target.error_code == UNCONFIRMED
+
+
+def _unconfirmed_refusal(target: PostTarget, doing: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"We could not confirm whether this went out on {target.profile.get_platform_display()} "
+        f"({target.profile.name}), so it cannot be {doing}: check the profile, then choose "
+        '"It was posted" or "It was not posted" on the post\'s page (API: POST '
+        f"/api/v1/targets/{target.pk}/settle)."
+    )
+
+
 def target_retry(*, target: PostTarget, actor: Actor) -> PostTarget:
     """A person fixed the cause: try again now with a fresh attempt budget."""
     if target.status != T.FAILED:
         raise InvalidTransition(f"Only failed targets can be retried; this one is {target.status}.")
+    if _is_unconfirmed(target):
+        raise _unconfirmed_refusal(target, "retried")  # a blind retry may post a second time
     target_transition(
         target=target,
         to=T.SCHEDULED,
@@ -368,6 +424,8 @@ def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetim
     validate_year(scheduled_at, field="scheduled_at")
     if target.status not in (T.PENDING, T.SCHEDULED, T.FAILED):
         raise InvalidTransition(f"A {target.status} target cannot be rescheduled.")
+    if _is_unconfirmed(target):
+        raise _unconfirmed_refusal(target, "rescheduled")  # as blind as a retry
     if target.post.status != PostStatus.APPROVED:
         PostTarget.objects.filter(pk=target.pk).update(scheduled_at=scheduled_at)
         target.scheduled_at = scheduled_at
@@ -385,17 +443,23 @@ def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetim
     return target
 
 
+def _clean_permalink(permalink: str) -> str:
+    """A person's link to the live post: empty, or https:// (it is shown as a link)."""
+    permalink = permalink.strip()
+    if permalink:
+        validate_http_url(permalink, field="permalink", max_length=1000)
+        if not permalink.lower().startswith("https://"):
+            raise ValidationError({"permalink": ["Use the post's https:// link."]})
+    return permalink
+
+
 def target_mark_posted(*, target: PostTarget, actor: Actor, permalink: str = "") -> PostTarget:
     """A person posted a `manual` target by hand: record it as published."""
     if target.status != T.MANUAL:
         raise InvalidTransition(
             f"Only targets waiting to be posted by hand can be marked; this one is {target.status}."
         )
-    permalink = permalink.strip()
-    if permalink:
-        validate_http_url(permalink, field="permalink", max_length=1000)
-        if not permalink.lower().startswith("https://"):
-            raise ValidationError({"permalink": ["Use the post's https:// link."]})
+    permalink = _clean_permalink(permalink)
     target_transition(
         target=target,
         to=T.PUBLISHED,
@@ -407,6 +471,52 @@ def target_mark_posted(*, target: PostTarget, actor: Actor, permalink: str = "")
         error_message="",
     )
     target_published.send(sender=PostTarget, target=target)
+    return target
+
+
+def target_settle_unconfirmed(
+    *, target: PostTarget, actor: Actor, posted: bool, permalink: str = ""
+) -> PostTarget:
+    """A person checked the profile of an `unconfirmed` target and says whether it went out.
+
+    posted → published, with nothing sent to the platform; not posted → scheduled now, the only
+    way such a target is published again.
+    """
+    if not _is_unconfirmed(target):
+        raise InvalidTransition(
+            "Only targets whose publishing could not be confirmed can be settled this way; this "
+            f"one is {target.status}" + (f" ({target.error_code})." if target.error_code else ".")
+        )
+    changed = InvalidTransition("Someone settled this target meanwhile; reload the page.")
+    if not posted:
+        if not target_transition(
+            target=target,
+            to=T.SCHEDULED,
+            actor=actor,
+            reason="a person confirmed it was not posted; publishing again",
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            error_code="",
+            error_message="",
+        ):
+            raise changed
+        return target
+    if not target_transition(
+        target=target,
+        to=T.PUBLISHED,
+        actor=actor,
+        reason="a person confirmed it was posted",
+        permalink=_clean_permalink(permalink),
+        published_at=timezone.now(),
+        next_attempt_at=None,
+        error_code="",
+        error_message="",
+    ):
+        raise changed
+    # The same event and metric reads as a post the dispatcher published (it builds on us).
+    from publishing.dispatch import target_announce_published
+
+    target_announce_published(target)
     return target
 
 

@@ -22,4 +22,9 @@ urlpatterns = [
         views.target_mark_posted_view,
         name="mark_posted",
     ),
+    path(
+        "a/<slug:slug>/targets/<int:target_id>/settle/",
+        views.target_settle_view,
+        name="settle",
+    ),
 ]

@@ -50,6 +50,7 @@ from publishing.services import (
     target_mark_posted,
     target_reschedule,
     target_retry,
+    target_settle_unconfirmed,
 )
 from publishing.uploads import upload_errors
 
@@ -85,10 +86,11 @@ def post_new(request, account):
                 profile_ids=[p.pk for p in data["profiles"]],
                 scheduled_at=data["scheduled_at"] if data["when"] == "time" else None,
                 submit=data["when"] != "draft",
+                options=form.post_options(),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+                form.add_error(form.error_field(field), errors)
         else:
             messages.success(request, _saved_message(post))
             return redirect("publishing:detail", account.slug, post.pk)
@@ -232,6 +234,41 @@ def target_mark_posted_view(request, account, target_id: int):
         messages.success(request, f"Marked as posted on {target.profile.name}.")
     if request.POST.get("from") == "queue":
         return redirect("publishing:manual", account.slug)
+    return redirect("publishing:detail", account.slug, target.post_id)
+
+
+@require_POST
+@account_member_required
+def target_settle_view(request, account, target_id: int):
+    """An `unconfirmed` target: the person checked the profile and says whether it went out."""
+    target = target_for_account(account=account, target_id=target_id)
+    if target is None:
+        raise Http404("No such target.")
+    if not role_may(request.role, Can.MANAGE_POSTS):
+        return HttpResponseForbidden("Reviewers cannot settle whether a post went out.")
+    posted = request.POST.get("posted")
+    if posted not in ("yes", "no"):
+        messages.error(request, 'Choose "It was posted" or "It was not posted".')
+        return redirect("publishing:detail", account.slug, target.post_id)
+    where = f"{target.profile.get_platform_display()} ({target.profile.name})"
+    try:
+        target_settle_unconfirmed(
+            target=target,
+            actor=Actor(user=request.user),
+            posted=posted == "yes",
+            permalink=request.POST.get("permalink", ""),
+        )
+    except ValidationError:
+        messages.error(request, "permalink: paste the post's https:// link, or leave it empty.")
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Recorded as posted on {where}; nothing was sent again."
+            if posted == "yes"
+            else f"Publishing it on {where} now.",
+        )
     return redirect("publishing:detail", account.slug, target.post_id)
 
 

@@ -95,5 +95,7 @@ def fake_tiktok(settings):
         server,
         tiktok={"client_id": server.client_key, "client_secret": server.client_secret},
     )
+    # The app lets through exactly what the fake has verified (https://cdn.example.com/).
+    settings.TIKTOK_VERIFIED_URL_PREFIXES = list(server.verified_prefixes)
     yield server
     server.stop()

@@ -42,8 +42,12 @@ class MediaItem:
     size_bytes: int | None = None
     duration_s: float | None = None
     mime_type: str = ""
-    # Set for files we host: providers that upload bytes (TikTok FILE_UPLOAD) read them here.
-    path: str = ""
+    # A file we hold (uploaded, not an external URL): served from PUBLIC_BASE_URL/media/ and sent
+    # as bytes where the platform takes them. Also true while an upload awaits its first save.
+    hosted: bool = False
+    # Its name in default_storage once saved; providers that upload bytes (TikTok FILE_UPLOAD)
+    # open it through the storage, so a non-filesystem storage works too.
+    storage_name: str = ""
 
 
 @dataclass
@@ -70,7 +74,7 @@ class PublishRequest:
     # automatic = publish; drafts = deliver to the creator's drafts inbox (TikTok manual mode).
     mode: str = "automatic"
     profile_username: str = ""
-    # Per-profile choices (e.g. TikTok privacy level), from Profile.extra.
+    # The post's options over the profile's defaults in Profile.extra (e.g. TikTok privacy).
     options: dict = field(default_factory=dict)
     # Call during long steps (chunked uploads): renews the worker's claim on the target, and
     # raises ClaimLost if another worker took it over meanwhile, so this one stops.
@@ -86,6 +90,11 @@ class Published:
     platform_post_id: str
     permalink: str = ""
     extra: dict = field(default_factory=dict)
+    # Live on the platform, but its public id comes later (TikTok, after moderation): the
+    # dispatcher keeps asking `public_id` until it arrives.
+    id_pending: bool = False
+    # A sentence for people about what the post has and lacks (e.g. no link for private posts).
+    note: str = ""
 
 
 @dataclass
@@ -174,6 +183,14 @@ class Provider(ABC):
     @abstractmethod
     def validate(self, content: Content) -> list[Problem]: ...
 
+    def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
+        """Problems with the post's effective options (post over profile) before it is scheduled.
+
+        `mode` is how it will go out: automatic (published by us) or drafts (the creator finishes
+        in the app). Problem.field names the option as `options.<key>`. Most platforms have none.
+        """
+        return []
+
     @abstractmethod
     def publish(self, request: PublishRequest) -> Published: ...
 
@@ -188,6 +205,11 @@ class Provider(ABC):
     def draft_status(self, request: PublishRequest) -> Published | None:
         """For targets sent to drafts: the post once the creator published it, else None."""
         raise NotImplementedError
+
+    def public_id(self, request: PublishRequest) -> Published | None:
+        """For a post published with `id_pending`: the post with its public id once the platform
+        has one, else None (asked again later). Raise PlatformError when the platform says no."""
+        return None
 
     def reconcile(self, request: PublishRequest) -> Published | None:
         """After a worker died mid-publish: the post if it exists, None if it certainly does not.

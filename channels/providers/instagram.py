@@ -232,7 +232,7 @@ class InstagramProvider(MetaOAuthMixin, Provider):
             PERMANENT,
             "unconfirmed",
             "Instagram reports the container as published but the post was not found; "
-            "check the profile before retrying.",
+            "check the profile, then tell us whether it was posted.",
         )
 
     def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:

@@ -3,16 +3,18 @@
 Every post first queries creator_info (privacy options, max duration, interaction switches). Manual
 mode uploads to the creator's drafts inbox; automatic mode is Direct Post. Videos come from our
 storage in chunks (FILE_UPLOAD) or from a public URL (PULL_FROM_URL); photo slideshows are always
-pulled. Processing is polled on later ticks (PLATFORMS.md §4).
+pulled. TikTok pulls only from URL prefixes verified for the app (TIKTOK_VERIFIED_URL_PREFIXES):
+anything else is refused at validation. Processing is polled on later ticks (PLATFORMS.md §4).
 """
 
 import base64
 import hashlib
-import os
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
@@ -37,13 +39,31 @@ API = "https://open.tiktokapis.com/v2"
 POLL_SECONDS = 30
 MB = 1024 * 1024
 CHUNK = 10 * MB  # within TikTok's 5–64 MB; smaller files go in one chunk
+MAX_CHUNKS = 1000  # §4.3: 1–1000 chunks per file
 
 AUTH_CODES = {"access_token_invalid", "scope_not_authorized", "scope_permission_missed"}
 DAILY_CAP_CODES = {"spam_risk_too_many_posts", "spam_risk_too_many_pending_share"}
 TRANSIENT_CODES = {"internal_error", "internal"}
 
+# Who can see a post (§4.2); the creator must choose one, TikTok forbids a default.
+PRIVACY_CHOICES = [
+    ("PUBLIC_TO_EVERYONE", "Everyone"),
+    ("MUTUAL_FOLLOW_FRIENDS", "Friends (followers you follow back)"),
+    ("FOLLOWER_OF_CREATOR", "Followers"),
+    ("SELF_ONLY", "Only me (private)"),
+]
+PRIVACY_LEVELS = tuple(value for value, _ in PRIVACY_CHOICES)
+# The user's interaction switches, and what creator_info calls the creator's own.
+SWITCHES = {
+    "disable_comment": "comment_disabled",
+    "disable_duet": "duet_disabled",
+    "disable_stitch": "stitch_disabled",
+}
+BRAND_TOGGLES = ("brand_content_toggle", "brand_organic_toggle")
+
 
 def _error(code: str, message: str, status: int | None = None) -> PlatformError:
+    message = _explained(code, message)
     if code in AUTH_CODES or code in ("invalid_grant", "auth_removed"):
         return PlatformError(AUTH, code, message, http_status=status)
     if code == "rate_limit_exceeded":
@@ -172,7 +192,7 @@ class TikTokProvider(Provider):
         ]
 
     def validate(self, content: Content) -> list[Problem]:
-        return validate_content(self.slug, content)
+        return validate_content(self.slug, content) + _pull_problems(content)
 
     # Publishing ---------------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> Published:
@@ -190,11 +210,44 @@ class TikTokProvider(Provider):
             self._init_video(request, privacy, creator)
         return self._status(request)
 
+    def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
+        """TikTok's guidelines: Direct Posts need the creator's own privacy choice (no default),
+        and branded content cannot be private."""
+        privacy = options.get("privacy_level") or ""
+        field = "options.privacy_level"
+        levels = ", ".join(PRIVACY_LEVELS[:-1]) + f" or {PRIVACY_LEVELS[-1]}"
+        if privacy and privacy not in PRIVACY_LEVELS:
+            return [Problem("privacy_level_invalid", f"Set {field} to {levels}.", field)]
+        if mode == "automatic" and not privacy:
+            where = f"for {profile_name} " if profile_name else ""
+            return [Problem(
+                "privacy_level_not_chosen",
+                f"TikTok Direct Posts need a privacy level the creator chose: set {field} to "
+                f"{levels}, or choose one {where}on the Channels page.",
+                field,
+            )]  # fmt: skip
+        if options.get("brand_content_toggle") and privacy == "SELF_ONLY":
+            return [Problem(
+                "branded_content_private",
+                "Branded content cannot be private (SELF_ONLY) on TikTok.",
+                field,
+            )]  # fmt: skip
+        return []
+
     def _privacy(self, request: PublishRequest, creator: dict) -> str:
+        """The creator's explicit choice; never a default (TikTok's guidelines forbid one)."""
         options = creator.get("privacy_level_options") or []
-        wanted = request.options.get("privacy_level") or "PUBLIC_TO_EVERYONE"
+        wanted = request.options.get("privacy_level") or ""
         if request.mode == "drafts":
-            return wanted
+            return wanted  # may be empty: the creator picks in the app
+        if not wanted:
+            raise PlatformError(
+                PERMANENT,
+                "privacy_level_not_chosen",
+                "Nobody chose who can see this TikTok post, and TikTok does not allow a default: "
+                "choose a privacy level for the post, or for the profile on the Channels page, "
+                "then retry.",
+            )
         if wanted not in options:
             raise PlatformError(
                 PERMANENT,
@@ -202,17 +255,22 @@ class TikTokProvider(Provider):
                 f"This creator can post as {', '.join(options) or 'nothing'}, not {wanted}; "
                 "choose one of those for the profile.",
             )
+        if request.options.get("brand_content_toggle") and wanted == "SELF_ONLY":
+            raise PlatformError(
+                PERMANENT,
+                "branded_content_private",
+                "Branded content cannot be private (SELF_ONLY) on TikTok; choose another "
+                "privacy level, then retry.",
+            )
         return wanted
 
     def _post_info(self, request: PublishRequest, privacy: str, creator: dict) -> dict:
         return {
             "title": request.content.caption,
             "privacy_level": privacy,
-            # A switch the creator turned off in TikTok must stay off.
-            "disable_comment": bool(creator.get("comment_disabled")),
-            "disable_duet": bool(creator.get("duet_disabled")),
-            "disable_stitch": bool(creator.get("stitch_disabled")),
+            **_switches(request.options, creator, SWITCHES),
             "video_cover_timestamp_ms": 1000,
+            **_brand_toggles(request.options),
         }
 
     def _init_video(self, request: PublishRequest, privacy: str, creator: dict) -> dict:
@@ -230,8 +288,9 @@ class TikTokProvider(Provider):
         else:
             url = f"{API}/post/publish/video/init/"
             body = {"post_info": self._post_info(request, privacy, creator), "source_info": source}
-        data = self._call("POST", url, json=body, headers=_bearer(request.access_token))["data"]
         file_upload = source["source"] == "FILE_UPLOAD"
+        _init_requested(request, "FILE" if file_upload else "URL")
+        data = self._call("POST", url, json=body, headers=_bearer(request.access_token))["data"]
         request.checkpoint(
             {"publish_id": data["publish_id"], "source": "FILE" if file_upload else "URL"}
         )
@@ -245,9 +304,12 @@ class TikTokProvider(Provider):
         post_info = {
             "title": content.title[:90],
             "description": content.caption,
-            "privacy_level": privacy,
-            "disable_comment": bool(creator.get("comment_disabled")),
+            # Required for Direct Post only; in the inbox flow the creator picks in the app.
+            **({"privacy_level": privacy} if privacy else {}),
+            # Photo posts have no duets or stitches (§4.2).
+            **_switches(request.options, creator, {"disable_comment": "comment_disabled"}),
             "auto_add_music": True,
+            **_brand_toggles(request.options),
         }
         body = {
             "post_info": post_info,
@@ -259,6 +321,7 @@ class TikTokProvider(Provider):
             "post_mode": "MEDIA_UPLOAD" if request.mode == "drafts" else "DIRECT_POST",
             "media_type": "PHOTO",
         }
+        _init_requested(request, "URL")
         data = self._call(
             "POST", f"{API}/post/publish/content/init/", json=body,
             headers=_bearer(request.access_token),
@@ -296,19 +359,43 @@ class TikTokProvider(Provider):
         return None
 
     def _complete(self, request: PublishRequest, data: dict) -> Published:
-        # Public ids arrive after moderation; private posts never get one.
+        """PUBLISH_COMPLETE: the video id comes with it, or minutes to hours later (§4.2.5: only
+        after moderation of public posts). Private (SELF_ONLY) posts never get one."""
+        found = self._with_id(request, data)
+        if found is not None:
+            return found
+        publish_id = request.state["publish_id"]
+        if request.mode != "drafts" and request.options.get("privacy_level") == "SELF_ONLY":
+            return Published(
+                platform_post_id="",
+                extra={"publish_id": publish_id},
+                note="Posted as private (only the creator can see it), so TikTok gives it no "
+                "public link.",
+            )
+        return Published(platform_post_id="", extra={"publish_id": publish_id}, id_pending=True)
+
+    def _with_id(self, request: PublishRequest, data: dict) -> Published | None:
         ids = data.get("publicaly_available_post_id") or []
-        post_id = str(ids[0]) if ids else request.state["publish_id"]
+        if not ids:
+            return None
+        post_id = str(ids[0])
         permalink = (
             f"https://www.tiktok.com/@{request.profile_username}/video/{post_id}"
-            if ids and request.profile_username
+            if request.profile_username
             else ""
         )
         return Published(
             platform_post_id=post_id,
             permalink=permalink,
-            extra={"publish_id": request.state["publish_id"]},
+            extra={"publish_id": request.state.get("publish_id", "")},
         )
+
+    def public_id(self, request: PublishRequest) -> Published | None:
+        data = self._fetch_status(request)
+        if data.get("status") == "FAILED":
+            reason = data.get("fail_reason") or "unknown"
+            raise _error(reason, f"TikTok took the post down before it was public ({reason}).")
+        return self._with_id(request, data)
 
     metrics_batch_size = 20  # video/query takes up to 20 ids (PLATFORMS.md §4.5)
 
@@ -337,51 +424,123 @@ class TikTokProvider(Provider):
         return results
 
     def reconcile(self, request: PublishRequest) -> Published | None:
-        if not request.state.get("publish_id"):
-            return None  # init never answered: nothing can be published without it
-        if request.state.get("source") == "FILE" and not request.state.get("uploaded"):
-            return None  # bytes never arrived: that publish can never complete
-        try:
-            return self._status(request)
-        except (NotReady, SentToDrafts):
-            raise PlatformError(
-                TRANSIENT, "processing", "TikTok is still processing the post."
-            ) from None
+        """How to look after a lost answer or a lost worker (the dispatcher decides what next).
+
+        Init never sent → nothing exists. A FILE_UPLOAD init whose answer was lost → TikTok has
+        no upload URL to give anyone, so no bytes can arrive: nothing can be published. A
+        PULL_FROM_URL init whose answer was lost → TikTok pulls and publishes it anyway: look for
+        it among the creator's recent videos, else nobody can tell (→ a person checks). With a
+        publish_id, its status says; an upload whose last answer was lost counts as complete
+        once TikTok reports every byte."""
+        state = request.state
+        if not state.get("publish_id"):
+            if state.get("init_requested") != "URL":
+                return None
+            return self._find_pulled_post(request)
+        if state.get("source") == "FILE" and not state.get("uploaded"):
+            data = self._fetch_status(request)
+            if not data.get("uploaded_bytes") or data.get("status") == "PROCESSING_UPLOAD":
+                return None  # the upload never finished: that publish can never complete
+            request.checkpoint({"uploaded": True})
+        return self._status(request)  # NotReady / SentToDrafts tell the dispatcher to wait
+
+    def _find_pulled_post(self, request: PublishRequest) -> Published:
+        since = float(request.state.get("init_requested_at") or 0)
+        caption = request.content.caption.strip()
+        body = self._call(
+            "POST",
+            f"{API}/video/list/",
+            params={"fields": "id,title,video_description,create_time"},
+            json={"max_count": 20},
+            headers=_bearer(request.access_token),
+        )
+        for video in (body.get("data") or {}).get("videos") or []:
+            text = str(video.get("title") or video.get("video_description") or "").strip()
+            if int(video.get("create_time") or 0) >= int(since) - 60 and text == caption:
+                return self._with_id(request, {"publicaly_available_post_id": [video["id"]]})
+        raise PlatformError(
+            PERMANENT,
+            "unconfirmable",
+            "TikTok may still be pulling the video, and the creator's recent videos do not show "
+            "it yet",
+        )
+
+
+def _init_requested(request: PublishRequest, source: str) -> None:
+    """Checkpointed before the init is sent: a lost answer is then known to be possible."""
+    request.checkpoint({"init_requested": source, "init_requested_at": timezone.now().timestamp()})
 
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _switches(options: dict, creator: dict, names: dict[str, str]) -> dict[str, bool]:
+    """The user's choice OR the creator's own: a switch turned off in TikTok stays off."""
+    return {
+        ours: options.get(ours) is True or bool(creator.get(theirs))
+        for ours, theirs in names.items()
+    }
+
+
+def _brand_toggles(options: dict) -> dict[str, bool]:
+    """Commercial content disclosure: off unless the user said so."""
+    return {name: options.get(name) is True for name in BRAND_TOGGLES}
+
+
 def _source_info(item: MediaItem) -> tuple[dict, int]:
-    """FILE_UPLOAD for files we host (no domain verification needed), else PULL_FROM_URL."""
-    if item.path and os.path.exists(item.path):
-        size = os.path.getsize(item.path)
-        chunk = size if size < 5 * MB else CHUNK
-        return {
-            "source": "FILE_UPLOAD",
-            "video_size": size,
-            "chunk_size": chunk,
-            "total_chunk_count": max(1, size // chunk),
-        }, size
-    return {"source": "PULL_FROM_URL", "video_url": item.url}, 0
+    """FILE_UPLOAD for files we hold (no URL verification needed), else PULL_FROM_URL (validate
+    lets only URLs under a verified prefix this far)."""
+    if not item.hosted:
+        return {"source": "PULL_FROM_URL", "video_url": item.url}, 0
+    size = _stored_size(item)
+    chunk, count = _chunking(size)
+    return {
+        "source": "FILE_UPLOAD",
+        "video_size": size,
+        "chunk_size": chunk,
+        "total_chunk_count": count,
+    }, size
+
+
+def _stored_size(item: MediaItem) -> int:
+    # PostMedia.file lives in the default storage, which need not be a local filesystem.
+    if not item.storage_name or not default_storage.exists(item.storage_name):
+        raise PlatformError(
+            PERMANENT,
+            "media_missing",
+            "The uploaded video is no longer in storage; upload it again and retry.",
+        )
+    size = default_storage.size(item.storage_name)
+    if size <= 0:
+        raise PlatformError(
+            PERMANENT, "invalid_file_upload", "The uploaded video is empty; upload it again."
+        )
+    return size
+
+
+def _chunking(size: int) -> tuple[int, int]:
+    """(chunk_size, total_chunk_count) by §4.3: chunks of 5–64 MB, a file under one CHUNK goes
+    whole (files < 5 MB must), at most 1000 chunks, and total = floor(size / chunk): the
+    remainder rides with the last chunk (< 2 chunks, so within the 128 MB it may reach)."""
+    chunk = min(size, max(CHUNK, -(-size // MAX_CHUNKS)))
+    return chunk, size // chunk
 
 
 def _upload_chunks(http, upload_url: str, item: MediaItem, size: int, keep_alive) -> None:
-    chunk = size if size < 5 * MB else CHUNK
-    count = max(1, size // chunk)
-    with open(item.path, "rb") as handle:
+    """PUT the chunks in order; TikTok answers 206 until the last byte arrived, then 201."""
+    chunk, count = _chunking(size)
+    with default_storage.open(item.storage_name, "rb") as handle:
         for index in range(count):
             keep_alive()  # a large file can take longer than the publish lease
             first = index * chunk
-            # The remainder rides with the last chunk (TikTok: total = floor(size / chunk)).
             last = size - 1 if index == count - 1 else first + chunk - 1
-            handle.seek(first)
-            body = handle.read(last - first + 1)
-            http.request(
+            body = _read_exactly(handle, last - first + 1)
+            response = http.request(
                 "PUT",
                 upload_url,
                 expect_json=False,
+                allow_redirects=False,  # the upload URL is final; a redirect is an error
                 data=body,
                 headers={
                     "Content-Type": item.mime_type or "video/mp4",
@@ -389,3 +548,116 @@ def _upload_chunks(http, upload_url: str, item: MediaItem, size: int, keep_alive
                     "Content-Range": f"bytes {first}-{last}/{size}",
                 },
             )
+            expected = 201 if index == count - 1 else 206
+            if response.status_code != expected:  # 4xx/5xx were raised (and classified) already
+                raise PlatformError(
+                    PERMANENT,
+                    "upload_unexpected_status",
+                    f"TikTok answered HTTP {response.status_code} to video bytes {first}-{last} "
+                    f"of {size}, not {expected}; the upload did not complete. Retry the post.",
+                    http_status=response.status_code,
+                )
+
+
+def _read_exactly(handle, length: int) -> bytes:
+    """`length` bytes: a storage's file may return fewer per read than asked for."""
+    parts, missing = [], length
+    while missing:
+        part = handle.read(missing)
+        if not part:
+            raise PlatformError(
+                TRANSIENT,
+                "media_changed",
+                "The uploaded video got shorter while it was being sent to TikTok.",
+            )
+        parts.append(part)
+        missing -= len(part)
+    return b"".join(parts)
+
+
+# PULL_FROM_URL: TikTok fetches only from URL prefixes verified for the app (§4.2 step 4) --------
+HINTS = {
+    # Our prefix list says verified, TikTok says not: the two disagree.
+    "url_ownership_unverified": (
+        "TikTok refused to pull the media: its URL prefix is not verified for this app. Verify "
+        "the prefix in the TikTok app's URL properties, or remove it from "
+        "TIKTOK_VERIFIED_URL_PREFIXES and upload the file instead."
+    ),
+}
+
+
+def _explained(code: str, message: str) -> str:
+    """TikTok's own message, led by what to do where we know it better."""
+    hint = HINTS.get(code)
+    if not hint:
+        return message
+    return f"{hint} (TikTok: {message})" if message else hint
+
+
+UNVERIFIED_VIDEO = (
+    "TikTok only pulls videos from HTTPS URL prefixes verified for this app, and {prefix} is not "
+    "under one; add the prefix to TIKTOK_VERIFIED_URL_PREFIXES or upload the file instead."
+)
+UNVERIFIED_PHOTOS = (
+    "TikTok takes photos only by pulling them from HTTPS URL prefixes verified for this app, and "
+    "{prefix} is not under one; verify it with TikTok and add it to "
+    "TIKTOK_VERIFIED_URL_PREFIXES, or post a video instead."
+)
+
+
+def _pull_problems(content: Content) -> list[Problem]:
+    """Refuse at validation what TikTok would refuse at publish with url_ownership_unverified."""
+    if content.post_type == "photo_slideshow":
+        pulled, message = content.media, UNVERIFIED_PHOTOS
+    elif content.post_type == "video":
+        # Uploaded videos go as bytes (FILE_UPLOAD); only external URLs are pulled.
+        pulled, message = [m for m in content.media if not m.hosted], UNVERIFIED_VIDEO
+    else:
+        return []
+    # Our uploads are pulled from signed PUBLIC_BASE_URL/media/<name> URLs: only a prefix
+    # covering every name counts, and the name is unknown before an upload is saved.
+    urls = [_media_base() if m.hosted else m.url for m in pulled]
+    unverified = sorted({_origin(url) for url in urls if not _verified(url)})
+    if not unverified:
+        return []
+    prefix = ", ".join(unverified[:3])
+    return [Problem("url_ownership_unverified", message.format(prefix=prefix), field="media")]
+
+
+def _media_base() -> str:
+    return settings.PUBLIC_BASE_URL + settings.MEDIA_URL
+
+
+def _origin(url: str) -> str:
+    """What to name in a message: our media base as is, else the URL's scheme://host/."""
+    if url == _media_base():
+        return url
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}/" if parts.hostname else "the URL"
+    except ValueError:
+        return "the URL"
+
+
+def _verified(url: str) -> bool:
+    return any(_under_prefix(url, p) for p in settings.TIKTOK_VERIFIED_URL_PREFIXES if p.strip())
+
+
+def _under_prefix(url: str, prefix: str) -> bool:
+    """HTTPS, the same host and port (so https://cdn.example.com never covers
+    https://cdn.example.com.evil.net/), and the path continues the prefix's at a "/"."""
+    try:
+        got, want = urlsplit(url), urlsplit(prefix.strip())
+        ports = (got.port or 443, want.port or 443)
+    except ValueError:  # a malformed port
+        return False
+    if got.scheme.lower() != "https" or want.scheme.lower() != "https":
+        return False  # TikTok pulls over HTTPS only
+    if not got.hostname or got.hostname != want.hostname or ports[0] != ports[1]:
+        return False
+    path, base = got.path or "/", want.path or "/"
+    if ".." in path.split("/"):
+        return False  # /videos/../private would leave the verified folder
+    if base.endswith("/"):
+        return path.startswith(base)
+    return path == base or path.startswith(base + "/")

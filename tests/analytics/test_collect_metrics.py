@@ -91,6 +91,8 @@ def test_tiktok_reads_are_batched_20_at_a_time(fake_tiktok, owner_client, accoun
 
     connect(platform="tiktok", account=account, client=owner_client)
     profile = Profile.objects.get(platform="tiktok")
+    profile.extra = {**profile.extra, "privacy_level": "PUBLIC_TO_EVERYONE"}  # Direct Post needs it
+    profile.save(update_fields=["extra"])
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         for n in range(25):

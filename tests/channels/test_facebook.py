@@ -78,7 +78,7 @@ def test_reel_is_polled_until_ready(page, account, fake_meta):
     with time_machine.travel(now, tick=False) as clock:
         target = publish(account, page, post_type="reel", caption="Reel time",
                          media=[("video", "https://cdn.example.com/r.mp4")])  # fmt: skip
-        assert (target.status, target.attempts) == ("scheduled", 0)
+        assert (target.status, target.attempts) == ("publishing", 0)
         clock.shift(60)
         dispatch_due()
     target = PostTarget.objects.get(pk=target.pk)

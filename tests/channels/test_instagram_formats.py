@@ -82,7 +82,7 @@ def test_carousel_waits_for_video_children_without_recreating_them(make_target, 
     with time_machine.travel(now, tick=False) as clock:
         dispatch_due()
         target.refresh_from_db()
-        assert (target.status, target.attempts) == ("scheduled", 0)
+        assert (target.status, target.attempts) == ("publishing", 0)
         clock.shift(60)
         dispatch_due()
     target.refresh_from_db()

@@ -22,7 +22,11 @@ VIDEO = "https://cdn.example.com/clip.mp4"
 def creator(owner_client, account, fake_tiktok) -> Profile:
     response = connect(platform="tiktok", account=account, client=owner_client)
     assert response.status_code == 302, response.content
-    return Profile.objects.get(platform="tiktok")
+    profile = Profile.objects.get(platform="tiktok")
+    # Direct Post needs a privacy level the creator chose (TikTok allows no default).
+    profile.extra = {**profile.extra, "privacy_level": "PUBLIC_TO_EVERYONE"}
+    profile.save(update_fields=["extra"])
+    return profile
 
 
 def make_target(account, profile, *, post_type="video", media=(("video", VIDEO),), mode=None,
@@ -83,7 +87,7 @@ def test_direct_post_from_url_with_the_profiles_privacy(creator, account, fake_t
     with time_machine.travel(now, tick=False) as clock:
         dispatch_due()
         target = reload(target)
-        assert (target.status, target.attempts) == ("scheduled", 0)  # processing, polled later
+        assert (target.status, target.attempts) == ("publishing", 0)  # processing, polled later
         clock.shift(30)
         dispatch_due()
     target = reload(target)

@@ -1,6 +1,7 @@
 """A tiny threaded WSGI server base for the fake platform servers (no framework needed)."""
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ["fake.socket"] = self.connection  # for `drop`: close without answering
+        return environ
 
 
 @dataclass
@@ -56,6 +62,7 @@ class Fault:
     path_contains: str = ""
     method: str = ""
     delay: float = 0.0
+    drop: bool = False  # act on the request, then close the connection without answering
 
 
 class FakeServer:
@@ -101,6 +108,12 @@ class FakeServer:
         with self._lock:
             self.faults.append(Fault(None, times, path, method, delay=seconds))
 
+    def drop(self, *, times: int = 1, path: str = "", method: str = ""):
+        """Do what the request asks, then close the connection without an answer: the client
+        never learns that the platform acted (a lost answer)."""
+        with self._lock:
+            self.faults.append(Fault(None, times, path, method, drop=True))
+
     def calls(self, method: str, path_contains: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.method == method and path_contains in r.path]
@@ -142,6 +155,12 @@ class FakeServer:
                 k[5:].replace("_", "-").lower(): v
                 for k, v in environ.items()
                 if k.startswith("HTTP_")
+            }
+            # WSGI keeps these two outside HTTP_*; fakes check them on uploads.
+            | {
+                k.replace("_", "-").lower(): environ[k]
+                for k in ("CONTENT_TYPE", "CONTENT_LENGTH")
+                if environ.get(k)
             },
             body=body,
         )
@@ -149,12 +168,12 @@ class FakeServer:
             self.requests.append(request)
             self.in_flight += 1
         try:
-            return self._answer(request, start_response)
+            return self._answer(request, start_response, environ.get("fake.socket"))
         finally:
             with self._lock:
                 self.in_flight -= 1
 
-    def _answer(self, request: Request, start_response):
+    def _answer(self, request: Request, start_response, sock=None):
         if self.latency:
             time.sleep(self.latency)
         fault = self._take_fault(request)
@@ -164,6 +183,10 @@ class FakeServer:
         if response is None:
             with self._lock:
                 response = self.handle(request)
+        if fault and fault.drop and sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)  # the work is done; the answer never leaves
+            start_response("500 Dropped", [])
+            return [b""]
         payload = response.body
         headers = dict(response.headers)
         if isinstance(payload, (dict, list)):

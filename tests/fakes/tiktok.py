@@ -5,11 +5,14 @@ HTTP 200s). Covers the authorize page, token (code and refresh, with rotating re
 user info, creator_info, video init (Direct Post and inbox), photo init, chunked PUT uploads (206
 then 201), status progression with delayed public ids, and the fault switches of FakeServer plus
 `expire_access_tokens`, `revoke`, `processing_polls` and `rotate_refresh_tokens`.
+FILE_UPLOAD inits must follow §4.3's chunk rules and every PUT must carry exactly the next
+Content-Range they imply (400 otherwise); PULL_FROM_URL answers 403 `url_ownership_unverified`
+for URLs outside `verified_prefixes`.
 """
 
 import itertools
-import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -32,10 +35,14 @@ class Publish:
     title: str = ""
     privacy: str = ""
     size: int = 0
+    chunk_size: int = 0
+    chunk_count: int = 0
     received: int = 0
     polls_left: int = 0
     status: str = "PROCESSING_UPLOAD"
     post_id: str = ""
+    id_polls_left: int = 0  # status polls after PUBLISH_COMPLETE still without the public id
+    created: float = field(default_factory=time.time)
     chunks: list[str] = field(default_factory=list)
 
 
@@ -53,8 +60,13 @@ class FakeTikTok(FakeServer):
         self.refresh_tokens: set[str] = set()
         self.rotate_refresh_tokens = True
         self.processing_polls = 0
+        self.list_hides = False  # video/list shows nothing yet (e.g. still in moderation)
+        # §4.2.5: the public video id "may arrive minutes after PUBLISH_COMPLETE".
+        self.id_delay_polls = 0
         self.privacy_options = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
         self.max_duration = 600
+        # §4.2 step 4: PULL_FROM_URL only from prefixes verified for the app.
+        self.verified_prefixes = ["https://cdn.example.com/"]
         self.publishes: dict[str, Publish] = {}
         self.metrics: dict[str, dict] = {}  # video id -> counts, to control them in tests
         self.query_calls = 0
@@ -86,6 +98,7 @@ class FakeTikTok(FakeServer):
         """The creator opens the draft in the app and posts it."""
         publish = self.publishes[publish_id]
         publish.status, publish.post_id = "PUBLISH_COMPLETE", str(next(self._ids))
+        publish.id_polls_left = self.id_delay_polls
 
     def complete(self) -> list[Publish]:
         return [p for p in self.publishes.values() if p.status == "PUBLISH_COMPLETE"]
@@ -124,6 +137,8 @@ class FakeTikTok(FakeServer):
             return self._status(request)
         if path == "/v2/video/query/":
             return self._video_query(request)
+        if path == "/v2/video/list/":
+            return self._video_list(request)
         return envelope(code="invalid_params", message=f"Unknown path {path}", status=404)
 
     def _authorize(self, request: Request) -> Response:
@@ -197,9 +212,16 @@ class FakeTikTok(FakeServer):
                           polls_left=self.processing_polls)  # fmt: skip
         data = {"publish_id": publish.id}
         if publish.source == "FILE_UPLOAD":
+            problem = _chunking_problem(source)
+            if problem:
+                return envelope(code="invalid_params", message=problem, status=400)
             publish.size = int(source["video_size"])
+            publish.chunk_size = int(source["chunk_size"])
+            publish.chunk_count = int(source["total_chunk_count"])
             data["upload_url"] = f"https://open-upload.tiktokapis.com/upload/{publish.id}"
         elif publish.source == "PULL_FROM_URL" and source.get("video_url", "").startswith("http"):
+            if not self._verified(source["video_url"]):
+                return self._unverified()
             publish.status = "PROCESSING_DOWNLOAD"
         else:
             return envelope(code="invalid_params", message="source_info is invalid", status=400)
@@ -212,6 +234,8 @@ class FakeTikTok(FakeServer):
         images = source.get("photo_images") or []
         if body.get("media_type") != "PHOTO" or not 1 <= len(images) <= 35:
             return envelope(code="invalid_params", message="1 to 35 photo_images", status=400)
+        if not all(isinstance(url, str) and self._verified(url) for url in images):
+            return self._unverified()
         mode = "inbox" if body.get("post_mode") == "MEDIA_UPLOAD" else "direct"
         publish = Publish(id=f"p_pub_url~{next(self._ids)}", kind="photo", mode=mode,
                           source="PULL_FROM_URL", title=info.get("description", ""),
@@ -220,21 +244,59 @@ class FakeTikTok(FakeServer):
         self.publishes[publish.id] = publish
         return envelope({"publish_id": publish.id})
 
+    def _verified(self, url: str) -> bool:
+        return any(url.startswith(prefix) for prefix in self.verified_prefixes)
+
+    def _unverified(self) -> Response:
+        return envelope(code="url_ownership_unverified", status=403,
+                        message="The URL's domain or prefix is not verified for this app.")  # fmt: skip
+
     def _upload(self, publish_id: str, request: Request) -> Response:
+        """§4.2 step 3: chunk by chunk, in order, each exactly the range init announced."""
         publish = self.publishes.get(publish_id)
-        match = re.match(r"bytes (\d+)-(\d+)/(\d+)", request.headers.get("content-range", ""))
-        if publish is None or not match or request.method != "PUT":
-            return Response(400, "bad upload")
-        first, last, total = map(int, match.groups())
-        if (
-            first != publish.received
-            or total != publish.size
-            or len(request.body) != last - first + 1
+        if publish is None or publish.source != "FILE_UPLOAD" or request.method != "PUT":
+            return envelope(code="invalid_params", message="No upload here.", status=404)
+        index = len(publish.chunks)
+        if index >= publish.chunk_count:
+            return envelope(code="invalid_params", message="All chunks arrived already.",
+                            status=400)  # fmt: skip
+        first = index * publish.chunk_size
+        final = index == publish.chunk_count - 1
+        last = publish.size - 1 if final else first + publish.chunk_size - 1
+        expected = f"bytes {first}-{last}/{publish.size}"
+        headers = request.headers
+        if headers.get("content-range") != expected:
+            return envelope(code="invalid_params", status=400, message=f"Content-Range must be "
+                            f"{expected!r}, not {headers.get('content-range')!r}.")  # fmt: skip
+        if headers.get("content-type") not in ("video/mp4", "video/quicktime", "video/webm"):
+            return envelope(code="invalid_file_upload", message="Content-Type must be video/mp4, "
+                            "video/quicktime or video/webm.", status=400)  # fmt: skip
+        if headers.get("content-length") != str(last - first + 1) or len(request.body) != int(
+            headers["content-length"]
         ):
-            return Response(416, "range does not follow the last chunk")
+            return envelope(code="invalid_params", message="Content-Length does not match the "
+                            "range.", status=400)  # fmt: skip
         publish.received = last + 1
-        publish.chunks.append(request.headers["content-range"])
+        publish.chunks.append(expected)
         return Response(201 if publish.received == publish.size else 206, "")
+
+    def _video_list(self, request: Request) -> Response:
+        """The creator's public videos, newest first (§4.5). Time passes for the fake here: a
+        direct post whose bytes or URL TikTok had is finished by now, polled or not."""
+        if self.list_hides:
+            return envelope({"videos": [], "cursor": 0, "has_more": False})
+        for publish in self.publishes.values():
+            received = publish.source != "FILE_UPLOAD" or publish.received == publish.size
+            if publish.mode == "direct" and received and publish.status.startswith("PROCESSING"):
+                publish.status, publish.post_id = "PUBLISH_COMPLETE", str(next(self._ids))
+        public = [p for p in self.complete() if p.privacy != "SELF_ONLY" and p.post_id]
+        public.sort(key=lambda p: p.created, reverse=True)
+        count = int((request.form or {}).get("max_count") or 20)
+        return envelope({
+            "videos": [{"id": p.post_id, "title": p.title, "video_description": p.title,
+                        "create_time": int(p.created)} for p in public[:count]],
+            "cursor": 0, "has_more": len(public) > count,
+        })  # fmt: skip
 
     def _video_query(self, request: Request) -> Response:
         ids = ((request.form.get("filters") or {}).get("video_ids")) or []
@@ -257,10 +319,35 @@ class FakeTikTok(FakeServer):
                         publish.status = "SEND_TO_USER_INBOX"
                     else:
                         publish.status, publish.post_id = "PUBLISH_COMPLETE", str(next(self._ids))
+                        publish.id_polls_left = self.id_delay_polls
         data = {"status": publish.status, "uploaded_bytes": publish.received}
         if publish.status == "PUBLISH_COMPLETE" and publish.privacy != "SELF_ONLY":
-            data["publicaly_available_post_id"] = [int(publish.post_id)]
+            if publish.id_polls_left > 0:  # still in moderation: complete, but no public id yet
+                publish.id_polls_left -= 1
+            else:
+                data["publicaly_available_post_id"] = [int(publish.post_id)]
         return envelope(data)
+
+
+def _chunking_problem(source: dict) -> str:
+    """§4.3's chunk rules for a FILE_UPLOAD init; "" when they hold."""
+    mb = 1024 * 1024
+    try:
+        size, chunk, count = (int(source[k]) for k in ("video_size", "chunk_size",
+                                                       "total_chunk_count"))  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return "video_size, chunk_size and total_chunk_count are required integers."
+    if size <= 0 or chunk <= 0:
+        return "video_size and chunk_size must be positive."
+    if size < 5 * mb and (chunk, count) != (size, 1):
+        return "A video under 5 MB must be one chunk of its whole size."
+    if size >= 5 * mb and not (5 * mb <= chunk <= 64 * mb):
+        return "chunk_size must be between 5 MB and 64 MB."
+    if count != size // chunk or not 1 <= count <= 1000:
+        return "total_chunk_count must be floor(video_size / chunk_size), 1 to 1000."
+    if size - (count - 1) * chunk > 128 * mb:
+        return "The last chunk may be at most 128 MB."
+    return ""
 
 
 def _video_metrics(video_id: str, overrides: dict) -> dict:

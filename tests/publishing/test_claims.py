@@ -21,7 +21,10 @@ MB = 1024 * 1024
 @pytest.fixture
 def creator(owner_client, account, fake_tiktok) -> Profile:
     assert connect(platform="tiktok", account=account, client=owner_client).status_code == 302
-    return Profile.objects.get(platform="tiktok")
+    profile = Profile.objects.get(platform="tiktok")
+    profile.extra = {**profile.extra, "privacy_level": "PUBLIC_TO_EVERYONE"}  # Direct Post needs it
+    profile.save(update_fields=["extra"])
+    return profile
 
 
 def hosted_video_target(account, creator, settings, tmp_path) -> PostTarget:

@@ -142,7 +142,7 @@ def test_processing_media_is_checked_again_on_a_later_tick(target, fake_instagra
     with time_machine.travel(now, tick=False) as clock:
         dispatch_due()
         t = reload(target)
-        assert (t.status, t.attempts) == ("scheduled", 0)
+        assert (t.status, t.attempts) == ("publishing", 0)
         assert t.next_attempt_at == now + timedelta(seconds=60)
         clock.shift(60)
         dispatch_due()

@@ -1,0 +1,142 @@
+"""A lost answer never becomes a second post (issue 13): the provider contract case run for every
+registered provider. Each fake performs the call, then drops the connection without answering —
+on the final publish call and on a media upload — and the platform must end up with exactly one
+post, the target `published` (found by the provider's `reconcile`) or `unconfirmed` for a person,
+never two posts."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from channels.models import Profile
+from channels.providers import PROVIDERS
+from publishing.dispatch import dispatch_due
+from publishing.models import PostMedia, PostTarget
+from tests.factories import MediaFactory, PostFactory, TargetFactory
+from tests.helpers import connect
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Case:
+    fake: str  # the fixture name of the platform's fake server
+    target: Callable  # (account, owner_client, fake, upload: bool) -> PostTarget
+    final_call: str  # the path of the call that makes the post public
+    upload_call: str  # the path of a media upload before it
+    posts: Callable  # (fake) -> how many posts exist on the platform
+
+
+def instagram_target(account, owner_client, fake, upload):
+    fake.tokens.add("live-token")
+    target = TargetFactory(
+        post__account=account, profile__external_id="1784140001",
+        profile__connection__account=account, profile__connection__access_token="live-token",
+    )  # fmt: skip
+    MediaFactory(post=target.post)
+    return target
+
+
+def facebook_target(account, owner_client, fake, upload):
+    assert connect(platform="facebook", account=account, client=owner_client).status_code == 302
+    page = Profile.objects.get(platform="facebook")
+    post = PostFactory(account=account, caption="Hello Facebook")
+    if upload:  # two photos: uploaded unpublished, then attached to one feed post
+        for n in range(2):
+            MediaFactory(post=post, url=f"https://cdn.example.com/{n}.jpg", position=n)
+    return PostTarget.objects.create(
+        post=post, profile=page, status="scheduled", scheduled_at=timezone.now()
+    )
+
+
+def tiktok_target(account, owner_client, fake, upload):
+    assert connect(platform="tiktok", account=account, client=owner_client).status_code == 302
+    creator = Profile.objects.get(platform="tiktok")
+    creator.extra = {**creator.extra, "privacy_level": "PUBLIC_TO_EVERYONE"}
+    creator.posting_mode = "automatic"
+    creator.save()
+    post = PostFactory(account=account, post_type="video", caption="Watch this #fyp")
+    if upload:  # a file we hold goes up in chunks (FILE_UPLOAD)
+        media = PostMedia(post=post, kind="video", mime_type="video/mp4")
+        media.file.save("clip.mp4", ContentFile(b"\0" * (3 * 1024 * 1024)), save=True)
+    else:  # a verified URL TikTok pulls (PULL_FROM_URL)
+        MediaFactory(post=post, kind="video", url="https://cdn.example.com/clip.mp4")
+    return PostTarget.objects.create(
+        post=post, profile=creator, status="scheduled", scheduled_at=timezone.now(),
+        posting_mode="automatic",
+    )  # fmt: skip
+
+
+CASES = {
+    "instagram": Case("fake_instagram", instagram_target, "/media_publish", "/media",
+                      lambda fake: fake.published_count()),
+    "facebook": Case("fake_meta", facebook_target, "/feed", "/photos",
+                     lambda fake: len(fake.fb_posts)),
+    "tiktok": Case("fake_tiktok", tiktok_target, "/v2/post/publish/video/init/", "/upload/",
+                   lambda fake: len([p for p in fake.publishes.values() if p.mode == "direct"])),
+}  # fmt: skip
+
+
+def test_every_registered_provider_runs_the_lost_answer_case():
+    assert set(CASES) == set(PROVIDERS)
+
+
+def settle(target) -> PostTarget:
+    """Tick the dispatcher through retries and processing waits until the target settles."""
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(12):
+            dispatch_due()
+            current = PostTarget.objects.get(pk=target.pk)
+            if current.status in ("published", "failed"):
+                return current
+            clock.shift(timedelta(minutes=30))
+    return PostTarget.objects.get(pk=target.pk)
+
+
+@pytest.mark.parametrize("platform", sorted(CASES))
+@pytest.mark.parametrize("where", ["final call", "media upload"])
+def test_a_dropped_answer_leaves_exactly_one_post(
+    request, platform, where, account, owner_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    case = CASES[platform]
+    fake = request.getfixturevalue(case.fake)
+    target = case.target(account, owner_client, fake, where == "media upload")
+    fake.drop(path=case.final_call if where == "final call" else case.upload_call)
+    target = settle(target)
+    assert case.posts(fake) == 1, f"{platform}: {case.posts(fake)} posts"
+    assert target.status == "published" or (target.status, target.error_code) == (
+        "failed",
+        "unconfirmed",
+    )
+    if target.status == "published":
+        assert target.platform_post_id
+
+
+def test_a_lost_tiktok_pull_that_cannot_be_found_waits_for_a_person(
+    account, owner_client, fake_tiktok
+):
+    target = tiktok_target(account, owner_client, fake_tiktok, upload=False)
+    fake_tiktok.list_hides = True  # still in moderation: not among the creator's videos yet
+    fake_tiktok.drop(path="/v2/post/publish/video/init/")
+    target = settle(target)
+    assert (target.status, target.error_code) == ("failed", "unconfirmed")
+    assert "TikTok may have published this post" in target.error_message
+    assert "tell us whether it was posted" in target.error_message
+    inits = fake_tiktok.calls("POST", "/v2/post/publish/video/init/")
+    assert len(inits) == 1  # never re-initialised blindly
+
+
+def test_a_lost_tiktok_pull_is_found_among_recent_videos(account, owner_client, fake_tiktok):
+    target = tiktok_target(account, owner_client, fake_tiktok, upload=False)
+    fake_tiktok.drop(path="/v2/post/publish/video/init/")
+    target = settle(target)
+    assert target.status == "published" and target.permalink.startswith(
+        "https://www.tiktok.com/@brandtok/video/"
+    )
+    assert len(fake_tiktok.calls("POST", "/v2/post/publish/video/init/")) == 1
