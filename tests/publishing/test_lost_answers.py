@@ -140,3 +140,22 @@ def test_a_lost_tiktok_pull_is_found_among_recent_videos(account, owner_client, 
         "https://www.tiktok.com/@brandtok/video/"
     )
     assert len(fake_tiktok.calls("POST", "/v2/post/publish/video/init/")) == 1
+
+
+def test_when_the_platform_cannot_be_asked_the_next_try_looks_first(
+    account, owner_client, fake_meta
+):
+    """An outage: the answer is lost and the lookup fails too. The retry looks again before
+    posting, finds the post and publishes nothing twice."""
+    target = facebook_target(account, owner_client, fake_meta, upload=False)
+    fake_meta.drop(path="/feed", method="POST")
+    fake_meta.fail_500(times=1, path="/feed")  # the GET that looks for the post
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        dispatch_due()
+        waiting = PostTarget.objects.get(pk=target.pk)
+        assert (waiting.status, waiting.platform_state.get("lost_answer")) == ("scheduled", True)
+        clock.shift(timedelta(minutes=1))
+        dispatch_due()
+    target = PostTarget.objects.get(pk=target.pk)
+    assert target.status == "published" and len(fake_meta.fb_posts) == 1
+    assert len(fake_meta.calls("POST", "/feed")) == 1
