@@ -169,7 +169,7 @@ class PostTarget(models.Model):
         if self.status == TargetStatus.PUBLISHED and self.platform_state.get("id_pending"):
             return f"Published — waiting for {network}'s video id"
         if self.status == TargetStatus.FAILED and self.error_code == "unconfirmed":
-            return "Not confirmed — check it"
+            return "Not confirmed"
         return self.get_status_display()
 
     @property
