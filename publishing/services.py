@@ -391,17 +391,22 @@ def target_retry(*, target: PostTarget, actor: Actor) -> PostTarget:
         raise InvalidTransition(f"Only failed targets can be retried; this one is {target.status}.")
     if _is_unconfirmed(target):
         raise _unconfirmed_refusal(target, "retried")  # a blind retry may post a second time
-    target_transition(
+    _publish_again_now(target=target, actor=actor, reason="retry requested")
+    return target
+
+
+def _publish_again_now(*, target: PostTarget, actor: Actor, reason: str) -> bool:
+    """Failed → scheduled now with a fresh attempt budget (a retry, or "it was not posted")."""
+    return target_transition(
         target=target,
         to=T.SCHEDULED,
         actor=actor,
-        reason="retry requested",
+        reason=reason,
         attempts=0,
         next_attempt_at=timezone.now(),
         error_code="",
         error_message="",
     )
-    return target
 
 
 def target_cancel(*, target: PostTarget, actor: Actor) -> PostTarget:
@@ -489,15 +494,10 @@ def target_settle_unconfirmed(
         )
     changed = InvalidTransition("Someone settled this target meanwhile; reload the page.")
     if not posted:
-        if not target_transition(
+        if not _publish_again_now(
             target=target,
-            to=T.SCHEDULED,
             actor=actor,
             reason="a person confirmed it was not posted; publishing again",
-            attempts=0,
-            next_attempt_at=timezone.now(),
-            error_code="",
-            error_message="",
         ):
             raise changed
         return target

@@ -212,12 +212,18 @@ def manual_queue(request, account):
     )
 
 
-@require_POST
-@account_member_required
-def target_mark_posted_view(request, account, target_id: int):
+def _target_or_404(request, account, target_id: int):
+    """This account's target, or a 404 (outsiders never learn it exists)."""
     target = target_for_account(account=account, target_id=target_id)
     if target is None:
         raise Http404("No such target.")
+    return target
+
+
+@require_POST
+@account_member_required
+def target_mark_posted_view(request, account, target_id: int):
+    target = _target_or_404(request, account, target_id)
     if not role_may(request.role, Can.MANAGE_POSTS):
         return HttpResponseForbidden("Reviewers cannot mark posts as posted.")
     try:
@@ -241,9 +247,7 @@ def target_mark_posted_view(request, account, target_id: int):
 @account_member_required
 def target_settle_view(request, account, target_id: int):
     """An `unconfirmed` target: the person checked the profile and says whether it went out."""
-    target = target_for_account(account=account, target_id=target_id)
-    if target is None:
-        raise Http404("No such target.")
+    target = _target_or_404(request, account, target_id)
     if not role_may(request.role, Can.MANAGE_POSTS):
         return HttpResponseForbidden("Reviewers cannot settle whether a post went out.")
     posted = request.POST.get("posted")
