@@ -16,14 +16,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ClientAccount
-from channels.limits import DAILY_POST_CAPS
 from channels.models import ConnectionStatus, Profile
 from publishing.events import event_emit
 from publishing.models import AuditEntry, EventType, PostStatus, PostTarget, TargetStatus
 from publishing.services import Actor, audit_entry, target_transition
 from scheduling.models import SLOTS_PER_DAY, Mode, ProfileSchedule, ScheduleSettings, Slot
 from scheduling.timeutils import local_to_utc
-from scheduling.windows import best_times, parse_hhmm
+from scheduling.windows import best_times, parse_hhmm, platform_daily_cap
 
 T = TargetStatus
 SCHEDULER = Actor(label="scheduler")
@@ -325,7 +324,7 @@ def _why_waiting(free, cap, custom, first_day) -> str:
 
 
 def _daily_cap(profile: Profile) -> int | None:
-    caps = [DAILY_POST_CAPS.get(profile.platform)]
+    caps = [platform_daily_cap(profile.platform)]
     schedule = getattr(profile, "schedule", None)
     if schedule and schedule.daily_cap:
         caps.append(schedule.daily_cap)
