@@ -12,7 +12,7 @@ from django.utils import timezone
 from channels.models import Profile
 from publishing.dispatch import claims_take, target_publish, targets_reconcile_stuck
 from publishing.models import PostMedia, PostTarget
-from tests.channels.test_tiktok import make_target, reload
+from tests.channels.providers.test_tiktok import make_target, reload
 from tests.helpers import connect
 
 MB = 1024 * 1024

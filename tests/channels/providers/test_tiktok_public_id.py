@@ -13,7 +13,7 @@ from analytics.services import metrics_collect
 from channels.models import Profile
 from publishing.dispatch import dispatch_due, targets_follow_ids, targets_reconcile_stuck
 from publishing.models import PublishEvent
-from tests.channels.test_tiktok import make_target, reload
+from tests.channels.providers.test_tiktok import make_target, reload
 from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from channels.services import profile_options_save
 from publishing.dispatch import dispatch_due
 from publishing.models import Post, PostTarget
 from publishing.services import Actor, InvalidTransition, post_submit
-from tests.channels.test_tiktok import make_target, reload
+from tests.channels.providers.test_tiktok import make_target, reload
 from tests.factories import MembershipFactory, PostFactory, UserFactory
 from tests.helpers import connect
 from tests.media_files import upload, video_bytes

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from channels.models import Profile
 from publishing.dispatch import dispatch_due
 from publishing.models import Post, PostMedia
-from tests.channels.test_tiktok import make_target, reload
+from tests.channels.providers.test_tiktok import make_target, reload
 from tests.fakes.server import Response
 from tests.helpers import connect
 from tests.media_files import image_bytes, upload
