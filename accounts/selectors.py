@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import ClientAccount, Membership, Role, User
+from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
 
 
 def accounts_for_user(*, user: User) -> QuerySet[ClientAccount]:
@@ -26,3 +26,7 @@ def membership_role(*, user: User, account: ClientAccount) -> str | None:
 
 def user_is_account_admin(*, user: User, account: ClientAccount) -> bool:
     return membership_role(user=user, account=account) == Role.ADMIN
+
+
+def external_reviewers_for(*, account: ClientAccount) -> QuerySet[ExternalReviewer]:
+    return account.external_reviewers.all()

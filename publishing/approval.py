@@ -28,7 +28,6 @@ from publishing.services import (
     target_slot_release,
     target_transition,
 )
-from scheduling.models import Slot
 
 LINK_SALT = "socialdist.review-link"
 DECIDERS = (Role.ADMIN, Role.REVIEWER)
@@ -127,8 +126,7 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
             Post.objects.filter(pk=post.pk).update(version=new_version)
             for target in post.targets.filter(status=TargetStatus.SCHEDULED):
                 # A slot the scheduler gave is handed back; a time a person chose is kept.
-                had_slot = Slot.objects.filter(target=target).exists()
-                target_slot_release(target)
+                had_slot = target_slot_release(target)
                 target_transition(
                     target=target,
                     to=TargetStatus.PENDING,

@@ -6,7 +6,15 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ClientAccount
-from publishing.models import Heartbeat, Post, PostMedia, PostStatus, PostTarget, TargetStatus
+from publishing.models import (
+    Heartbeat,
+    Post,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    TargetStatus,
+    WebhookEndpoint,
+)
 
 
 def posts_for_account(
@@ -119,3 +127,11 @@ def scheduler_health() -> SchedulerHealth:
 def media_for_path(path: str) -> PostMedia | None:
     """The uploaded file stored under `path` (its row holds the sniffed type)."""
     return PostMedia.objects.filter(file=path).exclude(file="").first()
+
+
+def webhooks_for_account(*, account: ClientAccount) -> QuerySet[WebhookEndpoint]:
+    return account.webhooks.all()
+
+
+def webhook_for_account(*, account: ClientAccount, webhook_id: int) -> WebhookEndpoint | None:
+    return account.webhooks.filter(pk=webhook_id).first()

@@ -24,7 +24,7 @@ from publishing.models import (
     PostType,
     TargetStatus,
 )
-from publishing.signals import target_published
+from publishing.signals import post_approved, target_published, target_slot_released
 from socialdist.validators import validate_http_url, validate_year
 
 T = TargetStatus
@@ -362,10 +362,8 @@ def post_approve(*, post: Post, actor: Actor, reason: str = "", version: int | N
     )
     for target in post.targets.filter(status=T.PENDING, scheduled_at__isnull=False):
         target_transition(target=target, to=T.SCHEDULED, actor=actor, reason="requested time")
-    # The rest take the next free slot now, so the caller sees their times at once.
-    from scheduling.services import targets_attach  # scheduling builds on this module
-
-    targets_attach(target_ids=list(post.targets.values_list("pk", flat=True)))
+    # The rest take the next free slot now (scheduling listens), so the caller sees their times.
+    post_approved.send(sender=Post, post=post)
     return post
 
 
@@ -417,10 +415,10 @@ def target_cancel(*, target: PostTarget, actor: Actor) -> PostTarget:
     return target
 
 
-def target_slot_release(target: PostTarget) -> None:
-    from scheduling.services import slot_free  # scheduling builds on this module
-
-    slot_free(target=target)
+def target_slot_release(target: PostTarget) -> bool:
+    """The target gives up its slot, if it had one (scheduling listens); True if it had one."""
+    replies = target_slot_released.send(sender=PostTarget, target=target)
+    return any(bool(reply) for _, reply in replies)
 
 
 def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetime) -> PostTarget:

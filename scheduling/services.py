@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ClientAccount
+from analytics.selectors import engagement_by_hour_of_week
 from channels.limits import DAILY_POST_CAPS
 from channels.models import ConnectionStatus, Profile
 from publishing.events import event_emit
@@ -71,8 +72,6 @@ def adaptive_learn(*, profile: Profile, now: datetime, per_day: int = 3) -> dict
 
     Kept for 7 days before learning again, so the schedule does not jitter.
     """
-    from analytics.selectors import engagement_by_hour_of_week  # analytics builds on publishing
-
     schedule, _ = ProfileSchedule.objects.get_or_create(profile=profile)
     profile.schedule = schedule
     if schedule.adaptive_computed_at and now - schedule.adaptive_computed_at < timedelta(days=7):
@@ -404,9 +403,11 @@ def schedule_tick(*, now: datetime | None = None) -> AttachResult:
     return result
 
 
-def slot_free(*, target: PostTarget) -> None:
-    """A target left its slot (cancelled, rescheduled by hand): the slot is free again."""
-    Slot.objects.filter(target=target).update(target=None)
+def slot_free(*, target: PostTarget) -> bool:
+    """A target left its slot (cancelled, rescheduled by hand): the slot is free again.
+
+    True when the target held a slot."""
+    return Slot.objects.filter(target=target).update(target=None) > 0
 
 
 def settings_save(*, account: ClientAccount, **values) -> ScheduleSettings:
