@@ -1,4 +1,4 @@
-"""Writes for posts and targets. Every status change goes through a transition that audits it."""
+"""Writes for posts and targets. Every status change goes through publishing.transitions."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,13 +8,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ClientAccount, User
+from accounts.models import ClientAccount
 from channels.models import Profile
 from channels.providers import get_provider
 from channels.providers.base import Content, MediaItem, Problem
+from publishing.events import target_event
 from publishing.media import MediaRejected, media_sniff
 from publishing.models import (
-    AuditEntry,
+    EventType,
     MediaKind,
     Post,
     PostingMode,
@@ -25,49 +26,18 @@ from publishing.models import (
     TargetStatus,
 )
 from publishing.signals import post_approved, target_published, target_slot_released
+from publishing.transitions import (  # noqa: F401  (re-exported: the transition API callers know)
+    SYSTEM,
+    TARGET_TRANSITIONS,
+    Actor,
+    InvalidTransition,
+    audit_entry,
+    post_transition,
+    target_transition,
+)
 from socialdist.validators import validate_http_url, validate_year
 
 T = TargetStatus
-# Which target transitions are legal (DESIGN.md "Post lifecycle").
-TARGET_TRANSITIONS: dict[str, set[str]] = {
-    T.PENDING: {T.SCHEDULED, T.MANUAL, T.CANCELLED},
-    T.SCHEDULED: {T.PUBLISHING, T.PENDING, T.CANCELLED, T.SCHEDULED},
-    T.PUBLISHING: {T.PUBLISHED, T.FAILED, T.SCHEDULED, T.PENDING, T.MANUAL, T.SENT_TO_DRAFTS},
-    # FAILED → PUBLISHED only for an `unconfirmed` target a person confirms went out
-    # (target_settle_unconfirmed): the platform could not tell us, so nothing else may claim it.
-    T.FAILED: {T.SCHEDULED, T.PENDING, T.CANCELLED, T.PUBLISHED},
-    T.MANUAL: {T.PUBLISHED, T.CANCELLED},
-    T.SENT_TO_DRAFTS: {T.PUBLISHED, T.FAILED, T.CANCELLED},
-    T.PUBLISHED: set(),
-    T.CANCELLED: {T.PENDING},
-}
-
-
-class InvalidTransition(Exception):
-    pass
-
-
-@dataclass
-class Actor:
-    """Who made a change: a person, or a labelled system/API caller."""
-
-    user: User | None = None
-    label: str = ""
-    key: str = ""  # who, for four eyes, when there is no user (e.g. "token:12")
-
-    @property
-    def text(self) -> str:
-        return self.label or (self.user.email if self.user else "system")
-
-    @property
-    def identity(self) -> str:
-        """The same person (or API token) through any door: app, admin, email link or API."""
-        if self.user is not None:
-            return f"user:{self.user.pk}"
-        return self.key or f"label:{self.label}"
-
-
-SYSTEM = Actor(label="system")
 
 
 @dataclass
@@ -75,65 +45,6 @@ class MediaInput:
     kind: str = ""  # for uploads, read from the bytes
     url: str = ""
     upload: UploadedFile | None = None
-
-
-def audit_entry(*, post_id: int, target_id: int | None, frm: str, to: str, actor: Actor, reason=""):
-    return AuditEntry(
-        post_id=post_id,
-        target_id=target_id,
-        from_status=frm,
-        to_status=to,
-        actor=actor.user,
-        actor_label=actor.text[:100],
-        reason=reason[:500],
-    )
-
-
-def target_transition(
-    *, target: PostTarget, to: str, actor: Actor, reason: str = "", **fields
-) -> bool:
-    """Move a target from its current status to `to`, only if nobody moved it meanwhile.
-
-    A conditional UPDATE (WHERE status = current) makes concurrent transitions safe: exactly one
-    wins; the loser gets False and changes nothing.
-    """
-    frm = target.status
-    if to not in TARGET_TRANSITIONS[frm]:
-        raise InvalidTransition(f"A {frm} target cannot become {to}.")
-    now = timezone.now()
-    match: dict = {"pk": target.pk, "status": frm}
-    if frm == T.PUBLISHING and target.claim_token:
-        match["claim_token"] = target.claim_token  # only the worker holding the claim settles it
-    with transaction.atomic():
-        updated = PostTarget.objects.filter(**match).update(status=to, updated_at=now, **fields)
-        if not updated:
-            return False
-        audit_entry(
-            post_id=target.post_id, target_id=target.pk, frm=frm, to=to, actor=actor, reason=reason
-        ).save()
-    target.status = to
-    for name, value in fields.items():
-        setattr(target, name, value)
-    return True
-
-
-def post_transition(
-    *, post: Post, to: str, actor: Actor, reason: str = "", version: int | None = None, **fields
-) -> None:
-    """Conditional on the status (and version) the caller saw: a concurrent change wins."""
-    frm = post.status
-    match = {"pk": post.pk, "status": frm}
-    if version is not None:
-        match["version"] = version
-    with transaction.atomic():
-        if not Post.objects.filter(**match).update(status=to, updated_at=timezone.now(), **fields):
-            raise InvalidTransition("The post changed meanwhile; reload it and try again.")
-        audit_entry(
-            post_id=post.pk, target_id=None, frm=frm, to=to, actor=actor, reason=reason
-        ).save()
-    post.status = to
-    for name, value in fields.items():
-        setattr(post, name, value)
 
 
 def media_item(media: PostMedia) -> MediaItem:
@@ -511,11 +422,15 @@ def target_settle_unconfirmed(
         error_message="",
     ):
         raise changed
-    # The same event and metric reads as a post the dispatcher published (it builds on us).
-    from publishing.dispatch import target_announce_published
-
+    # The same event and metric reads as a post the dispatcher published.
     target_announce_published(target)
     return target
+
+
+def target_announce_published(target: PostTarget, *, measured_from=None) -> None:
+    """Once the post is settled with its id (or certainly without one): the event, the metric reads."""
+    target_event(target=target, event=EventType.TARGET_PUBLISHED)
+    target_published.send(sender=PostTarget, target=target, since=measured_from)
 
 
 def targets_release_held(*, connection, actor: Actor = SYSTEM) -> int:
