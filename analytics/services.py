@@ -19,7 +19,7 @@ from analytics.models import (
     Window,
 )
 from channels.http import PlatformError
-from channels.providers import get_provider
+from channels.providers import get_provider, provider_class
 from channels.providers.base import Metrics, MetricsRequest
 from socialdist.leases import rows_claim_batch
 from socialdist.retries import RetrySchedule
@@ -47,17 +47,17 @@ def collections_register(*, target, since=None) -> None:
     if not target.platform_post_id or not target.published_at:
         return  # nothing to measure (posted by hand without a link to the post)
     start = since or target.published_at
-    windows = dict(WINDOW_DELAYS)
-    if target.post.post_type == "story":
-        del windows[Window.D7]  # story insights exist for 24 hours only (PLATFORMS.md §2.5)
+    cls = provider_class(target.profile.platform)
+    # The provider says which reads apply (none without metrics; stories live 24 hours).
+    windows = cls.metric_windows(target.post.post_type) if cls else ()
     MetricCollection.objects.bulk_create(
         [
             MetricCollection(
                 target=target,
                 window=window,
-                due_at=start + timedelta(seconds=delay),
+                due_at=start + timedelta(seconds=WINDOW_DELAYS[window]),
             )
-            for window, delay in windows.items()
+            for window in windows
         ],
         ignore_conflicts=True,
     )
@@ -85,6 +85,9 @@ def metrics_collect(*, now: datetime | None = None, limit: int = 5000) -> Collec
     closed_7d, snapshots, done = [], [], []
     for (platform, _), collections in groups.items():
         provider = get_provider(platform)
+        if not provider.has_metrics:  # planned before it said so: close them, never retry
+            _close_unmeasurable(collections, f"{provider.name} reports no metrics.")
+            continue
         for chunk in _chunks(collections, provider.metrics_batch_size):
             requests = [_request(c) for c in chunk]
             try:
@@ -143,7 +146,8 @@ def _request(collection: MetricCollection) -> MetricsRequest:
     return MetricsRequest(
         key=target.pk,
         platform_post_id=target.platform_post_id,
-        access_token=profile.access_token or profile.connection.access_token,
+        access_token=profile.api_token,
+        credentials=profile.api_credentials,
         post_type=target.post.post_type,
     )
 
@@ -171,6 +175,12 @@ def _store(snapshots: list[MetricSnapshot], done: list[int], now) -> None:
     )
     MetricCollection.objects.filter(pk__in=done).update(
         done_at=now, attempts=F("attempts") + 1, last_error="", claim=""
+    )
+
+
+def _close_unmeasurable(collections: list[MetricCollection], reason: str) -> None:
+    MetricCollection.objects.filter(pk__in=[c.pk for c in collections]).update(
+        gave_up=True, last_error=reason[:300], next_attempt_at=None, claim=""
     )
 
 

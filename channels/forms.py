@@ -1,32 +1,77 @@
+"""Forms built from what a provider declares: its connect fields and its profile defaults."""
+
 from django import forms
 
-from channels.providers.tiktok import PRIVACY_CHOICES
-
-# No preselected privacy: TikTok's guidelines require the creator's own choice.
-PRIVACY_PROMPT = ("", "Choose who can see posts…")
+from channels.providers.base import ConnectField, OptionField, Provider
 
 
-class TikTokSettingsForm(forms.Form):
-    """A TikTok profile's defaults for Direct Posts, on the Channels page."""
-
-    privacy_level = forms.ChoiceField(
-        choices=[PRIVACY_PROMPT, *PRIVACY_CHOICES],
-        required=False,
-        label="Privacy level",
-        help_text="Used when a post does not choose its own; leave empty to choose per post.",
+def option_form_field(
+    spec: OptionField, *, initial=None, prompt: str = "", help_text: str | None = None
+) -> forms.Field:
+    """One declared option as a form field: a select with an empty first choice (never a
+    preselected value) or a checkbox, shown the other way round where `invert` says so."""
+    if spec.kind == "choice":
+        return forms.ChoiceField(
+            choices=[("", prompt or spec.prompt or "Choose…"), *spec.choices],
+            required=False,
+            label=spec.label,
+            help_text=spec.help if help_text is None else help_text,
+            initial=initial,
+        )
+    return forms.BooleanField(
+        required=False, label=spec.label, help_text=spec.help, initial=initial
     )
-    allow_comment = forms.BooleanField(required=False, label="Allow comments")
-    allow_duet = forms.BooleanField(required=False, label="Allow duets")
-    allow_stitch = forms.BooleanField(required=False, label="Allow stitches")
 
-    @classmethod
-    def for_profile(cls, profile, **kwargs) -> "TikTokSettingsForm":
-        """Shows what is stored; interactions are allowed until someone turns them off."""
-        extra = profile.extra
-        initial = {
-            "privacy_level": extra.get("privacy_level", ""),
-            "allow_comment": not extra.get("disable_comment"),
-            "allow_duet": not extra.get("disable_duet"),
-            "allow_stitch": not extra.get("disable_stitch"),
+
+def option_field_value(spec: OptionField, stored):
+    """What the form shows for a stored option value (and back: the mapping is symmetric)."""
+    if spec.kind == "choice":
+        return stored or ""
+    return not stored if spec.invert else bool(stored)
+
+
+class ProfileOptionsForm(forms.Form):
+    """A profile's posting defaults, on the Channels page (TikTok: privacy and switches)."""
+
+    def __init__(self, *args, profile, provider: type[Provider], **kwargs):
+        kwargs.setdefault("prefix", f"{profile.platform}-{profile.pk}")
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+        self.specs = [spec for spec in provider.options if spec.profile_default]
+        for spec in self.specs:
+            stored = profile.extra.get(spec.key)
+            self.fields[spec.form_field] = option_form_field(
+                spec,
+                initial=option_field_value(spec, stored),
+                prompt=spec.default_prompt,
+                help_text="Used when a post does not choose its own; leave empty to choose "
+                "per post."
+                if spec.kind == "choice"
+                else "",
+            )
+
+    def option_values(self) -> dict:
+        """The cleaned form as option keys and stored values."""
+        return {
+            spec.key: option_field_value(spec, self.cleaned_data[spec.form_field])
+            for spec in self.specs
         }
-        return cls(initial=initial, prefix=f"tiktok-{profile.pk}", **kwargs)
+
+
+class CredentialsForm(forms.Form):
+    """A credentials platform's declared connect fields (a blog's URL, user, key …)."""
+
+    def __init__(self, *args, provider: type[Provider], **kwargs):
+        kwargs.setdefault("prefix", provider.slug)
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        for spec in provider.connect_fields:
+            self.fields[spec.name] = _connect_field(spec)
+
+
+def _connect_field(spec: ConnectField) -> forms.Field:
+    common = {"label": spec.label, "help_text": spec.help, "required": spec.required}
+    if spec.kind == "url":
+        return forms.URLField(max_length=spec.max_length, assume_scheme="https", **common)
+    widget = forms.PasswordInput(render_value=False) if spec.kind == "secret" else None
+    return forms.CharField(max_length=spec.max_length, widget=widget, **common)

@@ -40,6 +40,9 @@ class PlatformError(Exception):
     (read timeout, dropped connection, a 5xx), so the caller must not blindly repeat a
     non-idempotent call. False only when the request certainly never reached the platform, or
     when the platform answered that it refused it (4xx).
+    post_failed: the platform's own answer that this post failed there (its processing failed,
+    a container errored or expired) — as opposed to a call that failed. After a lost answer,
+    such an answer settles the target as failed; any other error leaves it unconfirmed.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class PlatformError(Exception):
         retry_after: float | None = None,
         http_status: int | None = None,
         maybe_delivered: bool = False,
+        post_failed: bool = False,
     ):
         assert kind in ERROR_KINDS, kind
         super().__init__(f"{kind} {code}: {message}")
@@ -60,6 +64,7 @@ class PlatformError(Exception):
         self.retry_after = retry_after
         self.http_status = http_status
         self.maybe_delivered = maybe_delivered
+        self.post_failed = post_failed
 
 
 @dataclass

@@ -15,11 +15,11 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from channels.http import AUTH, PlatformError
 from channels.models import ChannelConnection, ConnectionStatus
+from channels.providers import PROVIDERS
 from channels.services import connection_disconnect, connection_refresh
 
 logger = logging.getLogger("socialdist.tokens")
 
-REFRESH_AHEAD = timedelta(hours=3)  # TikTok's 24 h tokens are renewed at ~21 h by the hourly job
 WARN_EMAIL_AHEAD = timedelta(days=3)
 
 
@@ -36,9 +36,12 @@ def tokens_check() -> TokenCheck:
     result = TokenCheck()
     active = ChannelConnection.objects.filter(status=ConnectionStatus.ACTIVE)
 
-    for connection in active.exclude(refresh_token="").filter(
-        token_expires_at__lte=now + REFRESH_AHEAD
-    ):
+    # Each platform's own margin (a 24 h token is renewed at ~21 h by this hourly job).
+    due = Q(pk__in=[])
+    for slug, cls in PROVIDERS.items():
+        if cls.has_refresh:
+            due |= Q(platform=slug, token_expires_at__lte=now + cls.refresh_margin)
+    for connection in active.exclude(refresh_token="").filter(due):
         try:
             if connection_refresh(connection=connection):
                 result.refreshed += 1

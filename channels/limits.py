@@ -1,13 +1,18 @@
-"""Platform hard limits as data, shared by every provider's validate() (source: PLATFORMS.md)."""
+"""Hard limits as data, and the one check every provider's validate() runs over them.
+
+Each provider declares its own PlatformLimits (source: PLATFORMS.md); nothing here names a
+platform. Messages use the provider's proper name and say how to fix the content.
+"""
 
 import re
 from dataclasses import dataclass, field
 
-from channels.providers.base import Content, Problem
+from channels.providers.content import Content, Problem
 
 HASHTAG = re.compile(r"(?<![\w&])#\w+")
 MENTION = re.compile(r"(?<![\w.])@[\w.]+")
 MB = 1024 * 1024
+GB = 1024 * MB
 
 
 @dataclass(frozen=True)
@@ -35,96 +40,8 @@ class PlatformLimits:
     post_types: dict[str, TypeLimits] = field(default_factory=dict)
 
 
-_IG_IMAGE = dict(image_mime=frozenset({"image/jpeg"}), image_max_bytes=8 * MB)
-
-GB = 1024 * MB
-
-LIMITS: dict[str, PlatformLimits] = {
-    # PLATFORMS.md §2.2–2.3: caption 2200 / 30 hashtags / 20 mentions; JPEG ≤ 8 MB, feed 4:5–1.91:1;
-    # reels 3 s–15 min ≤ 300 MB; story video 3–60 s ≤ 100 MB; carousel 2–10 items.
-    "instagram": PlatformLimits(
-        caption_max=2200,
-        hashtags_max=30,
-        mentions_max=20,
-        post_types={
-            "feed": TypeLimits(
-                1, 1, frozenset({"image"}), aspect_min=0.8, aspect_max=1.91, **_IG_IMAGE
-            ),
-            "carousel": TypeLimits(
-                2,
-                10,
-                frozenset({"image", "video"}),
-                aspect_min=0.8,
-                aspect_max=1.91,
-                video_max_bytes=300 * MB,
-                video_min_s=3,
-                video_max_s=900,
-                **_IG_IMAGE,
-            ),
-            "reel": TypeLimits(
-                1,
-                1,
-                frozenset({"video"}),
-                aspect_min=0.01,
-                aspect_max=10,
-                video_max_bytes=300 * MB,
-                video_min_s=3,
-                video_max_s=900,
-            ),
-            "story": TypeLimits(
-                1,
-                1,
-                frozenset({"image", "video"}),
-                caption_allowed=False,
-                video_max_bytes=100 * MB,
-                video_min_s=3,
-                video_max_s=60,
-                **_IG_IMAGE,
-            ),
-        },
-    ),
-    # PLATFORMS.md §3.3: no API text cap (the UI's 63,206 is used); photos ≤ 10 MB; up to 10 photos
-    # in a multi-photo post (our choice, as Meta documents none); reels 3–90 s.
-    "facebook": PlatformLimits(
-        caption_max=63206,
-        post_types={
-            "feed": TypeLimits(
-                0,
-                10,
-                frozenset({"image"}),
-                image_mime=frozenset(
-                    {"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"}
-                ),
-                image_max_bytes=10 * MB,
-            ),
-            "reel": TypeLimits(1, 1, frozenset({"video"}), video_min_s=3, video_max_s=90),
-        },
-    ),
-    # PLATFORMS.md §4.3: video title ≤ 2200, ≤ 4 GB, ≤ 10 min (the creator's own cap is checked
-    # from creator_info at publish); photos 1–35 JPEG/WebP ≤ 20 MB, title ≤ 90, description ≤ 4000.
-    "tiktok": PlatformLimits(
-        caption_max=2200,
-        post_types={
-            "video": TypeLimits(
-                1, 1, frozenset({"video"}), video_max_bytes=4 * GB, video_min_s=1, video_max_s=600
-            ),
-            "photo_slideshow": TypeLimits(
-                1,
-                35,
-                frozenset({"image"}),
-                image_mime=frozenset({"image/jpeg", "image/webp"}),
-                image_max_bytes=20 * MB,
-                caption_max=4000,
-                title_max=90,
-            ),
-        },
-    ),
-}
-
-
-def validate_content(platform: str, content: Content) -> list[Problem]:
-    """Every hard limit the content breaks on `platform`, each with a code and a fix."""
-    limits = LIMITS[platform]
+def limit_problems(limits: PlatformLimits, platform: str, content: Content) -> list[Problem]:
+    """Every hard limit the content breaks on `platform` (its proper name), each with a fix."""
     problems: list[Problem] = []
     type_limits = limits.post_types.get(content.post_type)
     if type_limits is None:
@@ -132,7 +49,7 @@ def validate_content(platform: str, content: Content) -> list[Problem]:
         return [
             Problem(
                 "unsupported_post_type",
-                f"{platform} does not take '{content.post_type}' posts; use one of: {supported}.",
+                f"{platform} does not take {content.post_type} posts; use one of: {supported}.",
                 "post_type",
             )
         ]
@@ -182,13 +99,18 @@ def validate_content(platform: str, content: Content) -> list[Problem]:
         problems.append(
             Problem(
                 "media_count",
-                f"A {platform} {content.post_type} needs {wanted} media item(s); it has {count}.",
+                f"{platform} {_type_name(content.post_type)} posts need {wanted} media "
+                f"item{'' if wanted == '1' else 's'}; this one has {count}.",
                 "media",
             )
         )
     for index, item in enumerate(content.media, start=1):
         problems.extend(_media_problems(platform, content.post_type, type_limits, index, item))
     return problems
+
+
+def _type_name(post_type: str) -> str:
+    return post_type.replace("_", " ")
 
 
 def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> list[Problem]:
@@ -198,7 +120,8 @@ def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> lis
         return [
             Problem(
                 "media_kind",
-                f"{label} is {item.kind}; a {platform} {post_type} takes {kinds}.",
+                f"{label} is {'an' if item.kind == 'image' else 'a'} {item.kind}; {platform} "
+                f"{_type_name(post_type)} posts take {kinds} only.",
                 "media",
             )
         ]
@@ -240,7 +163,7 @@ def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> lis
             problems.append(
                 Problem(
                     "video_duration",
-                    f"{label} runs {duration:.0f} s; a {platform} {post_type} takes "
+                    f"{label} runs {duration:.0f} s; {platform} {_type_name(post_type)} posts take "
                     f"{limits.video_min_s:.0f}–{limits.video_max_s:.0f} s.",
                     "media",
                 )
@@ -252,21 +175,8 @@ def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> lis
                 Problem(
                     "aspect_ratio",
                     f"{label} is {item.width}×{item.height} (ratio {ratio:.2f}); "
-                    f"{platform} {post_type} takes {limits.aspect_min}–{limits.aspect_max}.",
+                    f"{platform} {_type_name(post_type)} posts take {limits.aspect_min}–{limits.aspect_max}.",
                     "media",
                 )
             )
     return problems
-
-
-# Posts per profile per day that the platforms allow through the API (PLATFORMS.md §2.3, §4.3,
-# §5.3, §7.3). None = no documented cap. The scheduler never plans more than this on one day.
-DAILY_POST_CAPS: dict[str, int | None] = {
-    "instagram": 50,  # content_publishing_limit quota_total ("currently 50"; read at publish too)
-    "facebook": None,  # no numeric cap for feed posts (Reels: 30 per 24 h)
-    "tiktok": 15,  # Direct Post: ~15 a day per creator
-    "linkedin": 100,  # ~100 a day per organisation
-    "youtube": 6,  # 10,000 quota units a day / 1,600 per upload
-    "x": None,
-    "pinterest": None,
-}

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -6,21 +7,9 @@ from django.utils import timezone
 
 from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
+from channels.providers import platform_choices
 
 EXPIRING_WITHIN = timedelta(days=7)
-
-
-class Platform(models.TextChoices):
-    INSTAGRAM = "instagram", "Instagram"
-    TIKTOK = "tiktok", "TikTok"
-    FACEBOOK = "facebook", "Facebook Pages"
-    LINKEDIN = "linkedin", "LinkedIn"
-    X = "x", "X"
-    YOUTUBE = "youtube", "YouTube"
-    PINTEREST = "pinterest", "Pinterest"
-    WORDPRESS = "wordpress", "WordPress"
-    WEBFLOW = "webflow", "Webflow"
-    GHOST = "ghost", "Ghost"
 
 
 class ConnectionStatus(models.TextChoices):
@@ -32,7 +21,7 @@ class ChannelConnection(models.Model):
     """One OAuth grant (or API key) of a client account on a platform; tokens encrypted at rest."""
 
     account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="connections")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = models.CharField(max_length=20, choices=platform_choices)
     # The platform's id of the person/app that granted access (e.g. the Facebook user id).
     external_user_id = models.CharField(max_length=100)
     display_name = models.CharField(max_length=200, blank=True)
@@ -41,6 +30,8 @@ class ChannelConnection(models.Model):
     )
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
+    # Credentials platforms (blogs): the connect fields as JSON, encrypted like the tokens.
+    credentials = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.JSONField(default=list, blank=True)
@@ -70,6 +61,10 @@ class ChannelConnection(models.Model):
         return self.refresh_expires_at if self.refresh_token else self.token_expires_at
 
     @property
+    def credential_values(self) -> dict[str, str]:
+        return json.loads(self.credentials) if self.credentials else {}
+
+    @property
     def health(self) -> str:
         """active | expiring (a person must reconnect within 7 days) | disconnected."""
         if self.status == ConnectionStatus.DISCONNECTED:
@@ -87,7 +82,7 @@ class Profile(models.Model):
     connection = models.ForeignKey(
         ChannelConnection, on_delete=models.CASCADE, related_name="profiles"
     )
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = models.CharField(max_length=20, choices=platform_choices)
     external_id = models.CharField(max_length=100)
     name = models.CharField(max_length=200)
     username = models.CharField(max_length=200, blank=True)
@@ -120,13 +115,24 @@ class Profile(models.Model):
         """active | expiring | disconnected, as the API reports it."""
         return self.connection.health
 
+    @property
+    def api_token(self) -> str:
+        """The token to act as this profile: its own where the platform has one (a Facebook
+        Page token), else its connection's."""
+        return self.access_token or self.connection.access_token
+
+    @property
+    def api_credentials(self) -> dict[str, str]:
+        """Credentials platforms (blogs): the connection's connect fields."""
+        return self.connection.credential_values
+
 
 class OAuthState(models.Model):
     """Server-side, single-use OAuth state: the callback completes the connection from this alone."""
 
     state = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="+")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = models.CharField(max_length=20, choices=platform_choices)
     code_verifier = EncryptedTextField(blank=True)
     redirect_uri = models.URLField(max_length=500)
     # Set when a logged-in user started the flow in the app; the callback then checks it.

@@ -1,9 +1,7 @@
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,9 +12,8 @@ from accounts.models import ClientAccount, Membership, Role, User
 from accounts.permissions import Can, role_may
 from channels.http import PlatformError, rewrite_url
 from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Profile
-from channels.providers import PROVIDERS, get_provider
-from channels.providers.base import OAuthResult
-from channels.providers.tiktok import PRIVACY_LEVELS
+from channels.providers import PROVIDERS, get_provider, grant_family_members
+from channels.providers.base import OAuthResult, Provider
 from channels.signals import connection_activated, connection_deactivated
 from socialdist.validators import text_problem
 
@@ -40,14 +37,14 @@ def redirect_uri_for(platform: str) -> str:
 def oauth_start(*, account: ClientAccount, platform: str, user: User | None = None) -> str:
     """Store a single-use state server-side and return the platform's authorize URL."""
     provider = get_provider(platform)
-    if not account.publishing_enabled:
+    _require_publishing(account)
+    if provider.auth != "oauth2":
+        raise ChannelError(f"{provider.name} connects with credentials, not a sign-in link.")
+    if not provider.configured:
+        client_id, client_secret = provider.credential_env()
         raise ChannelError(
-            "The publishing module is off for this account; an account admin can switch it on."
-        )
-    if not provider.client_id or not provider.client_secret:
-        raise ChannelError(
-            f"{provider.name} is not configured on this server: set "
-            f"{platform.upper()}_CLIENT_ID and {platform.upper()}_CLIENT_SECRET."
+            f"{provider.name} is not configured on this server: set {client_id} and "
+            f"{client_secret}."
         )
     state = OAuthState.objects.create(
         state=secrets.token_urlsafe(32),
@@ -62,6 +59,81 @@ def oauth_start(*, account: ClientAccount, platform: str, user: User | None = No
         state=state.state, code_verifier=state.code_verifier, redirect_uri=state.redirect_uri
     )
     return rewrite_url(url)
+
+
+def _require_publishing(account: ClientAccount) -> None:
+    if not account.publishing_enabled:
+        raise ChannelError(
+            "The publishing module is off for this account; an account admin can switch it on."
+        )
+
+
+def credentials_connect(
+    *, account: ClientAccount, platform: str, values: dict[str, str], user: User | None = None
+) -> tuple[ChannelConnection, list[Profile]]:
+    """Connect a credentials platform (a blog): check the declared fields, prove them with one
+    real call (`verify`), store them encrypted and list the profiles they reach.
+
+    Raises ValidationError naming the field, or ChannelError with the platform's own reason;
+    nothing is stored unless the platform accepted them.
+    """
+    provider = get_provider(platform)
+    _require_publishing(account)
+    if provider.auth != "credentials":
+        raise ChannelError(f"{provider.name} connects by signing in there, not with credentials.")
+    cleaned = connect_fields_clean(provider=provider, values=values)
+    try:
+        verified = provider.verify(cleaned)
+    except PlatformError as exc:
+        raise ChannelError(f"{provider.name} did not accept these details: {exc.message}") from exc
+    result = OAuthResult(
+        external_user_id=verified.external_user_id[:100],
+        display_name=verified.display_name,
+        access_token="",
+    )
+    with transaction.atomic():
+        connection = _connection_store(
+            account=account, platform=platform, result=result, found=verified.profiles,
+            connected_by=user if user and user.is_authenticated else None,
+            credentials=cleaned,
+        )  # fmt: skip
+    return connection, list(connection.profiles.all())
+
+
+def connect_fields_clean(*, provider: Provider, values: dict) -> dict[str, str]:
+    """The provider's declared connect fields, each checked; ValidationError names the field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for spec in provider.connect_fields:
+        raw = values.get(spec.name)
+        value = raw.strip() if isinstance(raw, str) else ""
+        if raw is not None and not isinstance(raw, str):
+            errors[spec.name] = [f"{spec.label} must be text."]
+        elif not value and spec.required:
+            errors[spec.name] = [f"Enter the {spec.label.lower()} from {provider.name}."]
+        elif len(value) > spec.max_length:
+            errors[spec.name] = [f"{spec.label} is longer than {spec.max_length} characters."]
+        elif problem := text_problem(value):
+            errors[spec.name] = [f"{spec.label} {problem}"]
+        elif value and spec.kind == "url" and not _http_url(value):
+            errors[spec.name] = [f"{spec.label} must start with https:// (or http://)."]
+        else:
+            cleaned[spec.name] = value
+    unknown = sorted(set(values) - {spec.name for spec in provider.connect_fields})
+    if unknown:
+        names = ", ".join(spec.name for spec in provider.connect_fields)
+        errors[unknown[0]] = [f"{provider.name} takes only {names}."]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _consume_state(*, platform: str, state: str) -> OAuthState:
@@ -115,7 +187,9 @@ def oauth_complete(
     return connection, list(connection.profiles.all())
 
 
-def _connection_store(*, account, platform, result, found, connected_by) -> ChannelConnection:
+def _connection_store(
+    *, account, platform, result, found, connected_by, credentials: dict | None = None
+) -> ChannelConnection:
     connection, _ = ChannelConnection.objects.update_or_create(
         account=account,
         platform=platform,
@@ -131,6 +205,7 @@ def _connection_store(*, account, platform, result, found, connected_by) -> Chan
             "expiry_warned_at": None,
             "last_refresh_error": "",
             **({"connected_by": connected_by} if connected_by else {}),
+            **({"credentials": json.dumps(credentials)} if credentials is not None else {}),
         },
     )
     if result.refresh_token:  # never overwrite a stored refresh token with an empty one
@@ -173,7 +248,7 @@ def _restore_grant_siblings(*, connection: ChannelConnection, family: str) -> No
     siblings = ChannelConnection.objects.filter(
         account=connection.account,
         external_user_id=connection.external_user_id,
-        platform__in=_family_platforms(family),
+        platform__in=grant_family_members(family),
         status=ConnectionStatus.DISCONNECTED,
     ).exclude(pk=connection.pk)
     for sibling in siblings:
@@ -195,10 +270,6 @@ def _restore_grant_siblings(*, connection: ChannelConnection, family: str) -> No
         )  # fmt: skip
 
 
-def _family_platforms(family: str) -> list[str]:
-    return [slug for slug, cls in PROVIDERS.items() if cls.grant_family == family]
-
-
 def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list[ChannelConnection]:
     """Disconnect a channel, and every channel riding on the same grant (Meta's IG + Pages).
 
@@ -212,7 +283,7 @@ def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list
         connections = ChannelConnection.objects.filter(
             account_id=connection.account_id,
             external_user_id=connection.external_user_id,
-            platform__in=_family_platforms(family),
+            platform__in=grant_family_members(family),
         )
     with transaction.atomic():
         changed = list(connections.filter(status=ConnectionStatus.ACTIVE))
@@ -226,40 +297,33 @@ def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list
 
 
 @transaction.atomic
-def profile_tiktok_settings_save(
-    *,
-    profile: Profile,
-    privacy_level: str,
-    allow_comment: bool,
-    allow_duet: bool,
-    allow_stitch: bool,
-) -> Profile:
-    """The creator's own defaults for Direct Posts on this TikTok profile (a post's options win).
+def profile_options_save(*, profile: Profile, values: dict) -> Profile:
+    """A profile's own defaults for the options its platform declares with `profile_default`
+    (TikTok: privacy level and interaction switches); a post's own options win over them.
 
-    An empty privacy_level clears the default: each post then has to choose one. Raises
-    ValidationError naming the field.
+    `values` maps option keys to stored values; an empty choice clears that default, so each
+    post has to choose. Raises ValidationError naming the option.
     """
-    if profile.platform != "tiktok":
-        raise ValidationError({"profile": [f"{profile} is not a TikTok profile."]})
-    if privacy_level and privacy_level not in PRIVACY_LEVELS:
-        raise ValidationError(
-            {
-                "privacy_level": [
-                    f"Privacy level must be one of {', '.join(PRIVACY_LEVELS)}, or empty to "
-                    "choose it per post."
-                ]
-            }
-        )
+    provider = get_provider(profile.platform)
+    specs = {spec.key: spec for spec in provider.options if spec.profile_default}
+    if not specs:
+        raise ValidationError({"profile": [f"{profile} has no posting defaults to set."]})
+    errors: dict[str, list[str]] = {}
+    for key, value in values.items():
+        spec = specs.get(key)
+        if spec is None:
+            errors[key] = [f"{provider.name} profiles have no default for {key}."]
+        elif spec.kind == "choice" and value and value not in dict(spec.choices):
+            allowed = ", ".join(dict(spec.choices))
+            errors[key] = [f"{spec.label} must be one of {allowed}, or empty to choose per post."]
+        elif spec.kind == "bool" and not isinstance(value, bool):
+            errors[key] = [f"{spec.label} must be true or false."]
+    if errors:
+        raise ValidationError(errors)
     # Locked and re-read: a reconnect may be merging its own keys into extra meanwhile.
     locked = Profile.objects.select_for_update().get(pk=profile.pk)
-    extra = {k: v for k, v in locked.extra.items() if k != "privacy_level"}
-    if privacy_level:
-        extra["privacy_level"] = privacy_level
-    extra.update(
-        disable_comment=not allow_comment,
-        disable_duet=not allow_duet,
-        disable_stitch=not allow_stitch,
-    )
+    extra = {k: v for k, v in locked.extra.items() if k not in values}
+    extra.update({k: v for k, v in values.items() if v != ""})
     locked.extra = extra
     locked.save(update_fields=["extra"])
     profile.extra = extra
@@ -294,59 +358,37 @@ def connection_refresh(*, connection: ChannelConnection) -> bool:
     return True
 
 
-def meta_deauthorize(*, signed_request: str) -> list[ChannelConnection]:
-    """Meta's deauthorize callback: verify the signed_request, disconnect that user's channels."""
-    user_id = _verify_signed_request(signed_request)
-    # Meta revoked this user's grant everywhere, so every account's connection of it is gone;
-    # each account is still disconnected on its own, through its own connection.
+def deauthorize(*, platform: str, data: dict[str, str]) -> list[ChannelConnection]:
+    """A platform's deauthorize callback (`/channels/<platform>/deauthorize/`, where platform may
+    also be a grant family such as `meta`): the provider verifies it and names the users whose
+    grant is gone; each account's connection of them is disconnected on its own."""
+    provider = _deauthorizing_provider(platform)
+    try:
+        user_ids = provider.deauthorize(data)
+    except ValueError as exc:
+        raise ChannelError(str(exc)) from exc
+    platforms = grant_family_members(provider.grant_family) or [provider.slug]
     first_per_account: dict[int, ChannelConnection] = {}
     for connection in ChannelConnection.objects.filter(
-        external_user_id=user_id, platform__in=_family_platforms("meta")
+        external_user_id__in=user_ids, platform__in=platforms
     ).order_by("pk"):
         first_per_account.setdefault(connection.account_id, connection)
     changed: list[ChannelConnection] = []
     for connection in first_per_account.values():
         changed += connection_disconnect(
-            connection=connection, reason="The user removed the app on Facebook (deauthorized)."
+            connection=connection,
+            reason=f"The user removed the app on {provider.name} (deauthorized).",
         )
     return changed
 
 
-def _verify_signed_request(signed_request: str) -> str:
-    try:
-        encoded_sig, payload = signed_request.split(".", 1)
-        signature = _b64decode(encoded_sig)
-        data = json.loads(_b64decode(payload))
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise ChannelError("signed_request is malformed.") from exc
-    if not isinstance(data, dict):
-        raise ChannelError("signed_request is malformed: its payload must be a JSON object.")
-    algorithm = data.get("algorithm")
-    if not isinstance(algorithm, str) or algorithm.upper() != "HMAC-SHA256":
-        raise ChannelError("signed_request uses an unknown algorithm.")
-    secrets_ = {
-        settings.PLATFORM_CREDENTIALS[p]["client_secret"] for p in _family_platforms("meta")
-    } - {""}
-    for secret in secrets_:
-        expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
-        if hmac.compare_digest(expected, signature):
-            return _signed_user_id(data)
-    raise ChannelError("signed_request signature does not match the app secret.")
-
-
-def _signed_user_id(data: dict) -> str:
-    user_id = data.get("user_id")
-    # A correctly signed payload is still input: it must name a user id we can look up.
-    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
-        raise ChannelError("signed_request has no user_id.")
-    user_id = str(user_id)
-    if not user_id or len(user_id) > 100 or text_problem(user_id):
-        raise ChannelError("signed_request has an invalid user_id.")
-    return user_id
-
-
-def _b64decode(value: str) -> bytes:
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+def _deauthorizing_provider(platform: str) -> Provider:
+    slugs = [platform] if platform in PROVIDERS else grant_family_members(platform)
+    for slug in slugs:
+        provider = get_provider(slug)
+        if type(provider).deauthorize is not Provider.deauthorize:
+            return provider
+    raise LookupError(f"{platform} has no deauthorize callback.")
 
 
 def oauth_states_prune() -> int:

@@ -13,9 +13,15 @@ urlpatterns = [
         name="disconnect",
     ),
     path(
-        "a/<slug:slug>/channels/profiles/<int:profile_id>/tiktok/",
-        views.tiktok_settings,
-        name="tiktok_settings",
+        "a/<slug:slug>/channels/credentials/<str:platform>/",
+        views.connect_credentials,
+        name="connect_credentials",
     ),
-    path("channels/meta/deauthorize/", views.meta_deauthorize_callback, name="meta_deauthorize"),
+    path(
+        "a/<slug:slug>/channels/profiles/<int:profile_id>/options/",
+        views.profile_options,
+        name="profile_options",
+    ),
+    # Server-to-server: a platform slug, or a grant family (Meta's `meta`: Instagram + Pages).
+    path("channels/<str:platform>/deauthorize/", views.deauthorize_callback, name="deauthorize"),
 ]

@@ -7,64 +7,111 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
-from channels.forms import TikTokSettingsForm
-from channels.providers import PROVIDERS, get_provider
+from channels.forms import CredentialsForm, ProfileOptionsForm
+from channels.providers import PROVIDERS, get_provider, provider_class
 from channels.selectors import connections_for_account, profiles_for_account
 from channels.services import (
     CHANNEL_MANAGERS,
     ChannelError,
     connection_disconnect,
-    meta_deauthorize,
+    credentials_connect,
+    deauthorize,
     oauth_complete,
     oauth_start,
-    profile_tiktok_settings_save,
+    profile_options_save,
 )
 
 
 @account_member_required
 def channel_list(request, account):
+    return _channel_page(request, account)
+
+
+def _channel_page(request, account, credentials_forms: dict | None = None, status: int = 200):
     connections = connections_for_account(account=account)
+    credentials_forms = credentials_forms or {}
     return render(
         request,
         "channels/list.html",
         {
             "account": account,
             "connections": connections,
-            "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
-            "can_manage": request.role in CHANNEL_MANAGERS,
-            "tiktok_settings": [
-                (p, TikTokSettingsForm.for_profile(p))
-                for c in connections
-                if c.platform == "tiktok"
-                for p in c.profiles.all()
+            "oauth_platforms": [
+                (slug, cls.name) for slug, cls in PROVIDERS.items() if cls.auth == "oauth2"
             ],
+            "credentials_forms": [
+                credentials_forms.get(slug) or CredentialsForm(provider=cls)
+                for slug, cls in PROVIDERS.items()
+                if cls.auth == "credentials"
+            ],
+            "can_manage": request.role in CHANNEL_MANAGERS,
+            "profile_options": [
+                (
+                    p,
+                    provider_class(c.platform),
+                    ProfileOptionsForm(profile=p, provider=provider_class(c.platform)),
+                )
+                for c in connections
+                if any(spec.profile_default for spec in provider_class(c.platform).options)
+                for p in c.profiles.all()
+            ],  # fmt: skip
         },
+        status=status,
     )
 
 
 @require_POST
 @account_member_required
-def tiktok_settings(request, account, profile_id: int):
-    """A TikTok profile's Direct Post defaults: privacy level and interaction switches."""
-    profile = profiles_for_account(account=account).filter(pk=profile_id, platform="tiktok").first()
+def profile_options(request, account, profile_id: int):
+    """A profile's posting defaults for the options its platform declares (TikTok: privacy
+    level and interaction switches)."""
+    profile = profiles_for_account(account=account).filter(pk=profile_id).first()
     if profile is None:
-        raise Http404("No such TikTok profile in this account.")
+        raise Http404("No such profile in this account.")
+    provider = provider_class(profile.platform)
     if not role_may(request.role, Can.MANAGE_CHANNELS):
         return HttpResponseForbidden(
             "Reviewers cannot change posting settings; ask an admin or marketer."
         )
-    form = TikTokSettingsForm.for_profile(profile, data=request.POST)
+    form = ProfileOptionsForm(data=request.POST, profile=profile, provider=provider)
     if not form.is_valid():
         for name, errors in form.errors.items():
             messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
         return redirect("channels:list", account.slug)
     try:
-        profile_tiktok_settings_save(profile=profile, **form.cleaned_data)
+        profile_options_save(profile=profile, values=form.option_values())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Saved the TikTok posting settings for {profile.name}.")
+        messages.success(request, f"Saved the {provider.name} posting settings for {profile.name}.")
     return redirect("channels:list", account.slug)
+
+
+@require_POST
+@account_member_required
+def connect_credentials(request, account, platform: str):
+    """Connect a credentials platform (a blog) from its declared fields."""
+    cls = provider_class(platform)
+    if cls is None or cls.auth != "credentials":
+        raise Http404("Unknown platform.")
+    if request.role not in CHANNEL_MANAGERS:
+        return HttpResponseForbidden("Reviewers cannot connect channels; ask an admin or marketer.")
+    form = CredentialsForm(request.POST, provider=cls)
+    if form.is_valid():
+        try:
+            _, profiles = credentials_connect(
+                account=account, platform=platform, values=form.cleaned_data, user=request.user
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        except ChannelError as exc:
+            form.add_error(None, str(exc))
+        else:
+            names = ", ".join(p.name for p in profiles) or "no sites found"
+            messages.success(request, f"Connected {cls.name}: {names}.")
+            return redirect("channels:list", account.slug)
+    return _channel_page(request, account, credentials_forms={platform: form}, status=400)
 
 
 @require_POST
@@ -85,11 +132,13 @@ def disconnect(request, account, connection_id: int):
     return redirect("channels:list", account.slug)
 
 
-@csrf_exempt  # Meta posts here server to server; the signed_request is the proof
+@csrf_exempt  # the platform posts here server to server; its signature is the proof
 @require_POST
-def meta_deauthorize_callback(request):
+def deauthorize_callback(request, platform: str):
     try:
-        changed = meta_deauthorize(signed_request=request.POST.get("signed_request", ""))
+        changed = deauthorize(platform=platform, data=request.POST.dict())
+    except LookupError:
+        raise Http404("This platform has no deauthorize callback.") from None
     except ChannelError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     return JsonResponse({"success": True, "disconnected": len(changed)})
@@ -98,7 +147,7 @@ def meta_deauthorize_callback(request):
 @require_POST
 @account_member_required
 def connect(request, account, platform: str):
-    if platform not in PROVIDERS:
+    if platform not in PROVIDERS or PROVIDERS[platform].auth != "oauth2":
         raise Http404("Unknown platform.")
     if request.role not in CHANNEL_MANAGERS:
         return HttpResponseForbidden("Reviewers cannot connect channels; ask an admin or marketer.")
@@ -115,7 +164,8 @@ def callback(request, platform: str):
     """Completes from the stored state alone, so it works logged in or not."""
     if platform not in PROVIDERS:
         raise Http404("Unknown platform.")
-    name = get_provider(platform).name
+    provider = get_provider(platform)
+    name = provider.name
     try:
         connection, profiles = oauth_complete(
             platform=platform,
@@ -129,9 +179,7 @@ def callback(request, platform: str):
             request, "channels/callback_error.html", {"message": str(exc), "name": name}, status=400
         )
     if not profiles:
-        note = (
-            f"Connected, but no {name} account was found. Link one to a Facebook Page you manage."
-        )
+        note = f"Connected, but no {name} account was found. {provider.no_profiles_hint}".strip()
     else:
         note = f"Connected {name}: " + ", ".join(p.name for p in profiles) + "."
     if request.user.is_authenticated:

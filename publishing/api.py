@@ -5,10 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool, create_model
 
 from accounts.permissions import Can, role_may
-from channels.providers.tiktok import PRIVACY_LEVELS
+from channels.providers import PROVIDERS
 from publishing.approval import DECIDERS, post_reject
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
@@ -40,21 +40,29 @@ class MediaIn(Schema):
     kind: Literal["image", "video"]
 
 
-class PostOptionsIn(Schema):
-    """Per-platform choices for this post; they win over the profile's defaults."""
-
+class _OptionsBase(Schema):
     model_config = ConfigDict(extra="forbid")  # a misspelt option is a 422, not ignored
 
-    privacy_level: Literal[PRIVACY_LEVELS] | None = Field(  # type: ignore[valid-type]
-        None,
-        description="TikTok: who can see the post. Direct Posts need it (here or as "
-        "the profile's default on the Channels page).",
-    )
-    disable_comment: bool | None = None
-    disable_duet: bool | None = None
-    disable_stitch: bool | None = None
-    brand_content_toggle: bool | None = Field(None, description="TikTok: branded content.")
-    brand_organic_toggle: bool | None = Field(None, description="TikTok: promotes your brand.")
+
+def _options_fields() -> dict:
+    """Every registered provider's declared post options, as optional schema fields."""
+    fields: dict = {}
+    for provider in PROVIDERS.values():
+        for spec in provider.options:
+            if spec.key in fields:
+                continue
+            kind = Literal[tuple(v for v, _ in spec.choices)] if spec.kind == "choice" else bool
+            described = f"{provider.name}: {spec.label}." + (f" {spec.help}" if spec.help else "")
+            fields[spec.key] = (kind | None, Field(None, description=described))
+    return fields
+
+
+PostOptionsIn = create_model(
+    "PostOptionsIn",
+    __base__=_OptionsBase,
+    __doc__="Per-platform choices for this post; they win over the profile's defaults.",
+    **_options_fields(),
+)
 
 
 class PostIn(Schema):

@@ -174,7 +174,10 @@ def _publish_claimed(target: PostTarget) -> str:
             return settled
     started, clock = timezone.now(), time.monotonic()
     try:
-        published = provider.publish(request)
+        # Two phases: everything before the final call (resumable), then the one call that
+        # makes the post public. Both run now; prepare could run ahead of the due time.
+        provider.prepare(request)
+        published = provider.finish(request)
     except SentToDrafts:
         _record(target, started=started, ms=_ms(clock), outcome="sent_to_drafts")
         return _sent_to_drafts(target)
@@ -244,7 +247,8 @@ def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
         target_id=target.pk,
         content=content,
         profile_external_id=profile.external_id,
-        access_token=profile.access_token or profile.connection.access_token,
+        access_token=profile.api_token,
+        credentials=profile.api_credentials,
         state=state,
         checkpoint=checkpoint,
         mode="drafts" if drafts else "automatic",
@@ -431,6 +435,9 @@ def _settle_lost_answer(
         ):
             request.checkpoint({"lost_answer": True})
             return _settle_error(target, exc)
+        if _certainly_failed(lookup):  # the platform says it failed: no person needs to check
+            _fail(target, code=lookup.code, message=lookup.message, attempts=target.attempts + 1)
+            return T.FAILED
         _fail(
             target,
             code="unconfirmed",
@@ -463,14 +470,16 @@ def _reconcile(target: PostTarget) -> None:
         _sent_to_drafts(target)
         return
     except PlatformError as exc:
-        code = exc.code if exc.code.startswith("container_") else "unconfirmed"
-        message = (
-            exc.message
-            if code != "unconfirmed"
-            else f"The worker stopped mid-publish and {provider.name} could not confirm the post "
-            f"({exc.code}: {exc.message}). Check the profile, then tell us whether it was posted."
+        if _certainly_failed(exc):
+            _fail(target, code=exc.code, message=exc.message)
+            return
+        _fail(
+            target,
+            code="unconfirmed",
+            message=f"The worker stopped mid-publish and {provider.name} could not confirm the "
+            f"post ({exc.code}: {exc.message}). Check the profile, then tell us whether it was "
+            "posted.",
         )
-        _fail(target, code=code, message=message)
         return
     if published is not None:
         _succeed(
@@ -487,6 +496,12 @@ def _reconcile(target: PostTarget) -> None:
         reason="worker lost before publishing; the platform has no post, so it is safe to retry",
         next_attempt_at=timezone.now(),
     )
+
+
+def _certainly_failed(exc: PlatformError) -> bool:
+    """A lookup's answer that the post failed on the platform (its processing failed), rather
+    than that the platform cannot tell."""
+    return exc.kind == PERMANENT and exc.post_failed
 
 
 def _settle_error(target: PostTarget, exc: PlatformError) -> str:

@@ -1,7 +1,8 @@
 import django_filters
 from django import forms
 
-from channels.models import Platform, Profile
+from channels.models import Profile
+from channels.providers import platform_choices
 from publishing.models import PostTarget, TargetStatus
 
 STATUS_CHOICES = [*TargetStatus.choices, ("awaiting_approval", "Awaiting approval")]
@@ -11,7 +12,7 @@ class TargetFilter(django_filters.FilterSet):
     """The queue's filters; every choice is limited to the account's own data."""
 
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
-    platform = django_filters.ChoiceFilter(field_name="profile__platform", choices=Platform.choices)
+    platform = django_filters.ChoiceFilter(field_name="profile__platform", choices=platform_choices)
     profile = django_filters.ModelChoiceFilter(queryset=Profile.objects.none())
     bucket = django_filters.CharFilter(field_name="post__bucket", label="Content bucket")
     start = django_filters.DateFilter(

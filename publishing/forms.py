@@ -3,15 +3,14 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
+from channels.forms import option_field_value, option_form_field
 from channels.models import Profile
-from channels.providers.tiktok import PRIVACY_CHOICES
+from channels.providers import PROVIDERS
 from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
 from socialdist.validators import MAX_YEAR, MIN_YEAR
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-# The composer's TikTok interaction switches: option suffix → checkbox label.
-SWITCHES = {"comment": "Allow comments", "duet": "Allow duets", "stitch": "Allow stitches"}
 
 
 def local_aware(value, account):
@@ -45,7 +44,7 @@ class PostForm(forms.Form):
     WHEN = [("slot", "Next free slot"), ("time", "At an exact time"), ("draft", "Save as draft")]
 
     caption = forms.CharField(widget=forms.Textarea, required=False, max_length=10000)
-    title = forms.CharField(required=False, max_length=300, help_text="Used by TikTok photo posts.")
+    title = forms.CharField(required=False, max_length=300, help_text="Used by photo posts.")
     post_type = forms.ChoiceField(choices=PostType.choices, initial=PostType.FEED)
     media = MultipleFileField(
         required=False,
@@ -67,75 +66,42 @@ class PostForm(forms.Form):
         required=False,
     )
 
-    # Post options (post.options) the TikTok fieldset sets, and which form field shows an error
-    # post_create reports for each option.
-    OPTION_FIELDS = {
-        "options.privacy_level": "tiktok_privacy_level",
-        "options.brand_content_toggle": "tiktok_brand_content",
-    }
-
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        profiles = list(Profile.objects.filter(account=account))
         self.fields["profiles"].queryset = Profile.objects.filter(account=account)
+        self.fields["post_type"].choices = _post_type_choices({p.platform for p in profiles})
         self.fields["scheduled_at"].help_text = f"In {account.timezone}."
         if account.approval_required:
             self.fields["when"].help_text = "The post goes to the reviewers first."
-        self.tiktok_profiles = list(Profile.objects.filter(account=account, platform="tiktok"))
-        if self.tiktok_profiles:
-            self._add_tiktok_fields()
-
-    def _add_tiktok_fields(self) -> None:
-        """TikTok's guidelines: the creator picks the privacy level (no default) and sees whose
-        account it posts to; switches the profiles turned off start off."""
-        extras = [p.extra for p in self.tiktok_profiles]
-        allowed = {name: not any(e.get(f"disable_{name}") for e in extras) for name in SWITCHES}
-        self.fields["tiktok_privacy_level"] = forms.ChoiceField(
-            choices=[("", "Choose who can see this post…"), *PRIVACY_CHOICES],
-            required=False,
-            label="Who can see this post",
-            help_text="Needed to publish directly, unless the profile has a default on the "
-            "Channels page; drafts sent to the TikTok app ask there.",
-        )
-        for name, label in SWITCHES.items():
-            self.fields[f"tiktok_allow_{name}"] = forms.BooleanField(
-                required=False, initial=allowed[name], label=label
-            )
-        self.fields["tiktok_brand_content"] = forms.BooleanField(
-            required=False,
-            label="This is branded content",
-            help_text="Paid or sponsored: promotes a third party. It cannot be private.",
-        )
-        self.fields["tiktok_brand_organic"] = forms.BooleanField(
-            required=False, label="This promotes my own brand"
-        )
-
-    @property
-    def tiktok_names(self) -> str:
-        return ", ".join(p.name for p in self.tiktok_profiles)
+        # One fieldset per platform of this account that declares post options.
+        self.option_groups: list[OptionGroup] = []
+        for slug, provider in PROVIDERS.items():
+            mine = [p for p in profiles if p.platform == slug]
+            if provider.options and mine:
+                self.option_groups.append(OptionGroup(self, provider, mine))
 
     def main_fields(self) -> list:
-        return [f for f in self if not f.name.startswith("tiktok_")]
-
-    def tiktok_fields(self) -> list:
-        return [f for f in self if f.name.startswith("tiktok_")]
+        grouped = {name for group in self.option_groups for name in group.names}
+        return [f for f in self if f.name not in grouped]
 
     def error_field(self, key: str) -> str | None:
-        """The form field for an error key from post_create (None: shown above the form)."""
-        key = self.OPTION_FIELDS.get(key, key)
+        """The form field for an error key from post_create (None: shown above the form);
+        `options.<key>` goes to that option's field in its platform's fieldset."""
+        for group in self.option_groups:
+            name = group.field_for(key)
+            if name:
+                return name
         return key if key in self.fields else None
 
     def post_options(self) -> dict:
-        """post.options from the TikTok fieldset, when a TikTok profile was chosen."""
-        data = self.cleaned_data
-        chosen = [p for p in data.get("profiles") or [] if p.platform == "tiktok"]
-        if not self.tiktok_profiles or not chosen:
-            return {}
-        options = {f"disable_{name}": not data[f"tiktok_allow_{name}"] for name in SWITCHES}
-        options["brand_content_toggle"] = data["tiktok_brand_content"]
-        options["brand_organic_toggle"] = data["tiktok_brand_organic"]
-        if data["tiktok_privacy_level"]:
-            options["privacy_level"] = data["tiktok_privacy_level"]
+        """post.options from the fieldsets of the platforms chosen for this post."""
+        chosen = {p.platform for p in self.cleaned_data.get("profiles") or []}
+        options: dict = {}
+        for group in self.option_groups:
+            if group.provider.slug in chosen:
+                options.update(group.values())
         return options
 
     def clean_scheduled_at(self):
@@ -150,24 +116,57 @@ class PostForm(forms.Form):
                 self.add_error("scheduled_at", "Give the date and time to publish at.")
             elif data["scheduled_at"] <= timezone.now():
                 self.add_error("scheduled_at", "Pick a time in the future.")
-        privacy = data.get("tiktok_privacy_level") or "tiktok_privacy_level" in self.errors
-        if data["when"] != "draft" and self.tiktok_profiles and not privacy:
-            # Direct Post (automatic mode) needs the creator's choice; drafts ask in the app.
-            direct = [
-                p.name
-                for p in data.get("profiles") or []
-                if p.platform == "tiktok"
-                and p.posting_mode == "automatic"
-                and not p.extra.get("privacy_level")
-            ]
-            if direct:
-                self.add_error(
-                    "tiktok_privacy_level",
-                    f"Choose who can see this post: TikTok publishes to {', '.join(direct)} "
-                    "directly and needs your choice (it allows no default), or set one for the "
-                    "profile on the Channels page.",
-                )
         return data
+
+
+class OptionGroup:
+    """A platform's post options in the composer: fields named `<slug>_<field>`, starting from
+    what its profiles stored (a switch one profile turned off starts off)."""
+
+    def __init__(self, form: forms.Form, provider, profiles: list[Profile]):
+        self.provider, self.profiles = provider, profiles
+        self.names: list[str] = []
+        self._by_key: dict[str, str] = {}
+        for spec in provider.options:
+            name = f"{provider.slug}_{spec.form_field}"
+            initial = None
+            if spec.kind == "bool" and spec.profile_default:
+                initial = option_field_value(spec, any(p.extra.get(spec.key) for p in profiles))
+            form.fields[name] = option_form_field(spec, initial=initial)
+            self.names.append(name)
+            self._by_key[spec.key] = name
+        self.form = form
+
+    @property
+    def legend(self) -> str:
+        return self.provider.name
+
+    @property
+    def profile_names(self) -> str:
+        return ", ".join(p.name for p in self.profiles)
+
+    def fields(self) -> list:
+        return [self.form[name] for name in self.names]
+
+    def field_for(self, key: str) -> str | None:
+        return self._by_key.get(key.removeprefix("options."))
+
+    def values(self) -> dict:
+        data = self.form.cleaned_data
+        values = {}
+        for spec in self.provider.options:
+            value = option_field_value(spec, data[self._by_key[spec.key]])
+            if value != "":  # an empty choice is no choice (the profile's default may apply)
+                values[spec.key] = value
+        return values
+
+
+def _post_type_choices(platforms: set[str]) -> list[tuple[str, str]]:
+    """The post types the account's platforms take (any registered platform's before one is
+    connected): the composer never offers a type nobody here can publish."""
+    providers = [PROVIDERS[s] for s in platforms if s in PROVIDERS] or list(PROVIDERS.values())
+    taken = {t for provider in providers for t in provider.post_types()}
+    return [(value, label) for value, label in PostType.choices if value in taken]
 
 
 class EditForm(forms.Form):

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
-from channels.limits import LIMITS
 from channels.providers import get_provider
 from channels.providers.base import Content
 from channels.selectors import profiles_for_account
@@ -120,9 +119,7 @@ def _composer_check(account, data) -> list[dict]:
     rows = []
     for platform in sorted({p.platform for p in profiles}):
         provider = get_provider(platform)
-        limits = LIMITS.get(platform)
-        type_limits = limits.post_types.get(post_type) if limits else None
-        limit = (type_limits and type_limits.caption_max) or (limits and limits.caption_max)
+        limit = provider.caption_limit(post_type)
         problems = [p for p in provider.validate(content) if p.code != "media_count"]
         rows.append({
             "platform": provider.name, "count": len(caption), "limit": limit,

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from accounts.models import ClientAccount
 from analytics.selectors import engagement_by_hour_of_week
-from channels.limits import DAILY_POST_CAPS
 from channels.models import ConnectionStatus, Profile
 from publishing.events import event_emit
 from publishing.models import EventType, PostStatus, PostTarget, TargetStatus
@@ -29,7 +28,7 @@ from publishing.transitions import (
 )
 from scheduling.models import SLOTS_PER_DAY, Mode, ProfileSchedule, ScheduleSettings, Slot
 from scheduling.timeutils import local_to_utc
-from scheduling.windows import best_times, parse_hhmm
+from scheduling.windows import best_times, parse_hhmm, platform_daily_cap
 from socialdist.leases import locked, row_claim
 
 T = TargetStatus
@@ -324,7 +323,7 @@ def _why_waiting(free, cap, custom, first_day) -> str:
 
 
 def _daily_cap(profile: Profile) -> int | None:
-    caps = [DAILY_POST_CAPS.get(profile.platform)]
+    caps = [platform_daily_cap(profile.platform)]
     schedule = getattr(profile, "schedule", None)
     if schedule and schedule.daily_cap:
         caps.append(schedule.daily_cap)

@@ -15,7 +15,7 @@ from accounts.decorators import account_member_required
 from accounts.models import Role
 from accounts.permissions import Can, role_may
 from analytics.selectors import temperature_suggestion
-from channels.models import Platform
+from channels.providers import platform_choices
 from channels.selectors import profiles_for_account
 from publishing.models import TargetStatus
 from publishing.selectors import target_for_account
@@ -129,7 +129,7 @@ def calendar_view(request, account):
             "keep": urlencode({k: v for k, v in filters.items() if v}),
             "weekdays": WEEKDAYS,
             "hours": range(24),
-            "platforms": Platform.choices,
+            "platforms": platform_choices(),
             "statuses": TargetStatus.choices,
             # Reversed once, not once per card: the month view can hold thousands.
             "post_prefix": reverse("publishing:detail", args=[account.slug, 0])[:-2],

@@ -1,30 +1,17 @@
-"""Best-practice posting windows per platform, as data.
+"""Best-practice posting times, read from each provider's declared `windows`.
 
-Each entry lists local times in order of preference for weekdays and for weekends; a profile with
-N slots a day takes the first N that keep MIN_GAP apart. The times follow the 2025 editions of the
-two most cited studies of when engagement peaks (Sprout Social's "Best times to post on social
-media", Hootsuite's "Best time to post"), rounded to the hour: Instagram late morning and mid
-afternoon, Facebook mornings, LinkedIn weekday mornings (commute and lunch), TikTok evenings,
-X mornings and lunch, YouTube afternoons before the evening viewing peak, Pinterest evenings, and
-blogs early on weekdays for email/search pick-up.
+A profile with N slots a day takes the first N of its platform's preferred local times (weekday or
+weekend) that keep MIN_GAP apart.
 """
 
 from datetime import time, timedelta
 
+from channels.providers import provider_class
+from channels.providers.base import DEFAULT_WINDOWS
+
 MIN_GAP = timedelta(hours=2)
 
 WEEKDAY, WEEKEND = "weekday", "weekend"
-
-WINDOWS: dict[str, dict[str, list[str]]] = {
-    "instagram": {WEEKDAY: ["11:00", "15:00", "19:00"], WEEKEND: ["10:00", "14:00", "19:00"]},
-    "facebook": {WEEKDAY: ["09:00", "13:00", "16:00"], WEEKEND: ["10:00", "13:00", "17:00"]},
-    "linkedin": {WEEKDAY: ["08:00", "12:00", "10:00"], WEEKEND: ["10:00", "13:00", "16:00"]},
-    "tiktok": {WEEKDAY: ["19:00", "21:00", "16:00"], WEEKEND: ["18:00", "21:00", "12:00"]},
-    "x": {WEEKDAY: ["09:00", "12:00", "17:00"], WEEKEND: ["10:00", "13:00", "17:00"]},
-    "youtube": {WEEKDAY: ["15:00", "18:00", "12:00"], WEEKEND: ["11:00", "15:00", "18:00"]},
-    "pinterest": {WEEKDAY: ["20:00", "14:00", "11:00"], WEEKEND: ["20:00", "15:00", "11:00"]},
-}
-BLOG = {WEEKDAY: ["09:00", "14:00", "17:00"], WEEKEND: ["10:00", "15:00", "18:00"]}
 
 
 def parse_hhmm(value: str) -> time:
@@ -38,7 +25,8 @@ def parse_hhmm(value: str) -> time:
 
 def best_times(platform: str, weekday: int, count: int) -> list[time]:
     """The first `count` preferred times of that day that keep MIN_GAP apart, in time order."""
-    table = WINDOWS.get(platform, BLOG)[WEEKEND if weekday >= 5 else WEEKDAY]
+    cls = provider_class(platform)
+    table = (cls.windows if cls else DEFAULT_WINDOWS)[WEEKEND if weekday >= 5 else WEEKDAY]
     chosen: list[time] = []
     for value in table:
         candidate = parse_hhmm(value)
@@ -48,3 +36,9 @@ def best_times(platform: str, weekday: int, count: int) -> list[time]:
         if len(chosen) == count:
             break
     return sorted(chosen)
+
+
+def platform_daily_cap(platform: str) -> int | None:
+    """Posts per profile per day the platform allows through its API (None: no cap)."""
+    cls = provider_class(platform)
+    return cls.daily_cap if cls else None

@@ -4,6 +4,8 @@ Every value has an embedded default good for `make run` (SQLite and a filesystem
 production sets DEBUG=0 and the env vars listed in README.md. Bad values fail loudly at start.
 """
 
+import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -262,14 +264,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Platform credentials: <PLATFORM>_CLIENT_ID / <PLATFORM>_CLIENT_SECRET.
-PLATFORM_CREDENTIALS = {
-    platform: {
-        "client_id": env.str(f"{platform.upper()}_CLIENT_ID", default=""),
-        "client_secret": env.str(f"{platform.upper()}_CLIENT_SECRET", default=""),
-    }
-    for platform in ["instagram", "facebook", "tiktok", "linkedin", "x", "youtube", "pinterest"]
-}
+# OAuth app credentials, <PLATFORM>_CLIENT_ID / <PLATFORM>_CLIENT_SECRET for any platform slug
+# (each provider names its pair in credential_env(); the registry decides which are used).
+PLATFORM_CREDENTIALS: dict[str, dict[str, str]] = {}
+for _name, _value in os.environ.items():
+    _match = re.fullmatch(r"([A-Z][A-Z0-9]*)_CLIENT_(ID|SECRET)", _name)
+    if _match and _value:
+        _slug, _part = _match.group(1).lower(), f"client_{_match.group(2).lower()}"
+        PLATFORM_CREDENTIALS.setdefault(_slug, {"client_id": "", "client_secret": ""})[_part] = (
+            _value
+        )
 PLATFORM_HTTP_TIMEOUT = (
     env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0),
     env.float("PLATFORM_READ_TIMEOUT", default=30.0),

@@ -1,4 +1,8 @@
-"""Registry: platform slug -> provider class. Adding a platform = one module + one line here."""
+"""Registry: platform slug -> provider class. Adding a platform = one module + one line here.
+
+Platform choices, OAuth credentials, filters, the composer and the calendar all derive from this
+registry, so the app never offers a platform that is not registered.
+"""
 
 from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
@@ -23,3 +27,23 @@ def get_provider(platform: str) -> Provider:
         raise UnknownPlatform(
             f"{platform!r} is not a supported platform; use one of {', '.join(PROVIDERS)}."
         ) from None
+
+
+def provider_class(platform: str) -> type[Provider] | None:
+    """The registered class (its declarations), or None for an unknown slug."""
+    return PROVIDERS.get(platform)
+
+
+def platform_choices() -> list[tuple[str, str]]:
+    """(slug, proper name) of every registered platform: model, filter and form choices."""
+    return [(slug, cls.name) for slug, cls in PROVIDERS.items()]
+
+
+def platform_name(platform: str) -> str:
+    cls = PROVIDERS.get(platform)
+    return cls.name if cls else platform
+
+
+def grant_family_members(family: str) -> list[str]:
+    """The platforms riding on one grant (Meta's Instagram + Facebook Pages)."""
+    return [slug for slug, cls in PROVIDERS.items() if family and cls.grant_family == family]

@@ -3,12 +3,64 @@
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import ClassVar, Literal
 
 import requests
 from django.conf import settings
 
 from channels.http import PlatformError, PlatformHTTP
+from channels.limits import PlatformLimits, limit_problems
+from channels.providers.content import Content, MediaItem, Problem
+
+__all__ = ["Content", "MediaItem", "Problem"]  # re-exported: every provider imports them here
+
+# Metric reads after publishing (analytics' windows): 1 hour, 24 hours, 7 days.
+ALL_METRIC_WINDOWS = ("1h", "24h", "7d")
+# Best-practice local posting times when a platform declares none (blogs: early on weekdays
+# for email/search pick-up), in order of preference.
+DEFAULT_WINDOWS = {
+    "weekday": ("09:00", "14:00", "17:00"),
+    "weekend": ("10:00", "15:00", "18:00"),
+}
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One field of a credentials connect form (a blog's site URL, an Admin API key, …)."""
+
+    name: str
+    label: str
+    kind: Literal["url", "text", "secret"] = "text"
+    required: bool = True
+    help: str = ""
+    max_length: int = 500
+
+
+@dataclass(frozen=True)
+class OptionField:
+    """A per-post choice the platform takes (TikTok's privacy level, YouTube's category, …).
+
+    `key` is its name in post options (API and storage); `field` its form field name (prefixed
+    with the platform slug in the composer). A bool with `invert` is shown the other way round
+    ("Allow comments" stores disable_comment). With `profile_default`, a person can also set it
+    per profile on the Channels page; a post's own choice wins.
+    """
+
+    key: str
+    label: str
+    kind: Literal["choice", "bool"] = "bool"
+    field: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    prompt: str = ""  # the empty first choice of a select (no preselected value)
+    default_prompt: str = ""  # the same, for the profile's default on the Channels page
+    help: str = ""
+    invert: bool = False
+    profile_default: bool = False
+
+    @property
+    def form_field(self) -> str:
+        return self.field or self.key
 
 
 @dataclass
@@ -34,34 +86,6 @@ class ProfileInfo:
 
 
 @dataclass
-class MediaItem:
-    url: str
-    kind: str  # image | video
-    width: int | None = None
-    height: int | None = None
-    size_bytes: int | None = None
-    duration_s: float | None = None
-    mime_type: str = ""
-    # A file we hold (uploaded, not an external URL): served from PUBLIC_BASE_URL/media/ and sent
-    # as bytes where the platform takes them. Also true while an upload awaits its first save.
-    hosted: bool = False
-    # Its name in default_storage once saved; providers that upload bytes (TikTok FILE_UPLOAD)
-    # open it through the storage, so a non-filesystem storage works too.
-    storage_name: str = ""
-
-
-@dataclass
-class Content:
-    """What validate() looks at: the creative as one platform will receive it."""
-
-    post_type: str
-    caption: str
-    media: list[MediaItem]
-    link: str = ""
-    title: str = ""
-
-
-@dataclass
 class PublishRequest:
     target_id: int
     content: Content
@@ -79,6 +103,8 @@ class PublishRequest:
     # Call during long steps (chunked uploads): renews the worker's claim on the target, and
     # raises ClaimLost if another worker took it over meanwhile, so this one stops.
     keep_alive: Callable[[], None] = lambda: None
+    # Credentials platforms (blogs): the stored connect fields instead of an OAuth token.
+    credentials: dict[str, str] = field(default_factory=dict)
 
 
 class ClaimLost(Exception):
@@ -105,6 +131,7 @@ class MetricsRequest:
     platform_post_id: str
     access_token: str
     post_type: str = ""
+    credentials: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,13 +150,6 @@ class Metrics:
     error: "PlatformError | None" = None  # this item failed; the others in the batch did not
 
 
-@dataclass
-class Problem:
-    code: str
-    message: str
-    field: str = "caption"
-
-
 class NotReady(Exception):
     """The platform is still processing; check again on a later tick (no attempt used)."""
 
@@ -142,36 +162,111 @@ class SentToDrafts(Exception):
     """Delivered to the creator's drafts inbox; they finish posting in the platform's app."""
 
 
+@dataclass
+class Verified:
+    """What `verify(credentials)` proved: who the credentials belong to and what they reach."""
+
+    external_user_id: str
+    display_name: str
+    profiles: list[ProfileInfo]
+
+
 class Provider(ABC):
-    slug: str
-    name: str
-    uses_pkce: bool = False
-    scopes: list[str] = []
-    # Meta platforms share one grant per Facebook user: revoking it kills them all at once.
-    grant_family: str = ""
+    """One platform. Everything platform-specific is declared here or in a subclass, so nothing
+    outside channels/providers/ names a platform (DESIGN.md, "Providers")."""
+
+    slug: ClassVar[str]
+    name: ClassVar[str]
+
+    # Connect ---------------------------------------------------------------------------------
+    # "oauth2" (authorize_url + exchange_code, PKCE and refresh as declared) or "credentials"
+    # (connect_fields + verify).
+    auth: ClassVar[Literal["oauth2", "credentials"]] = "oauth2"
+    uses_pkce: ClassVar[bool] = False
+    has_refresh: ClassVar[bool] = False
+    scopes: ClassVar[list[str]] = []
+    connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
+    # Said after a connect that found no profiles: how to make one appear.
+    no_profiles_hint: ClassVar[str] = ""
+    # Refresh this long before the access token expires (the hourly check_tokens job).
+    refresh_margin: ClassVar[timedelta] = timedelta(hours=3)
+    # Platforms sharing one grant per user (Meta's Instagram + Facebook Pages): revoking it
+    # disconnects them all, reconnecting one restores the others.
+    grant_family: ClassVar[str] = ""
+
+    # Content and publishing ------------------------------------------------------------------
+    limits: ClassVar[PlatformLimits]
+    # Posts per profile per day the platform allows through its API; None = no documented cap.
+    daily_cap: ClassVar[int | None] = None
+    # Best-practice local posting times, in order of preference, for weekdays and weekends.
+    windows: ClassVar[dict[str, tuple[str, ...]]] = DEFAULT_WINDOWS
     # Manual posting mode delivers to the creator's drafts instead of a hand-posting queue.
-    supports_drafts: bool = False
+    supports_drafts: ClassVar[bool] = False
+    options: ClassVar[tuple[OptionField, ...]] = ()
+
+    # Metrics ----------------------------------------------------------------------------------
+    has_metrics: ClassVar[bool] = True
+    # How many posts one metrics call can cover (TikTok's video/query takes 20 ids).
+    metrics_batch_size: ClassVar[int] = 1
 
     def __init__(self) -> None:
         self.http = PlatformHTTP(self.slug, self.classify_error)
 
+    @classmethod
+    def post_types(cls) -> list[str]:
+        return list(cls.limits.post_types)
+
+    @classmethod
+    def caption_limit(cls, post_type: str) -> int:
+        """The text limit of a post of this type (some types have their own)."""
+        type_limits = cls.limits.post_types.get(post_type)
+        return (type_limits and type_limits.caption_max) or cls.limits.caption_max
+
+    @classmethod
+    def credential_env(cls) -> tuple[str, str]:
+        """The environment variables holding the app's OAuth client id and secret."""
+        prefix = cls.slug.upper()
+        return f"{prefix}_CLIENT_ID", f"{prefix}_CLIENT_SECRET"
+
+    @classmethod
+    def metric_windows(cls, post_type: str) -> tuple[str, ...]:
+        """Which of the 1 h / 24 h / 7 d reads apply to a post of this type."""
+        return ALL_METRIC_WINDOWS if cls.has_metrics else ()
+
     @property
     def client_id(self) -> str:
-        return settings.PLATFORM_CREDENTIALS[self.slug]["client_id"]
+        return settings.PLATFORM_CREDENTIALS.get(self.slug, {}).get("client_id", "")
 
     @property
     def client_secret(self) -> str:
-        return settings.PLATFORM_CREDENTIALS[self.slug]["client_secret"]
+        return settings.PLATFORM_CREDENTIALS.get(self.slug, {}).get("client_secret", "")
+
+    @property
+    def configured(self) -> bool:
+        """Credentials platforms need nothing on the server; OAuth ones need the app's keys."""
+        return self.auth == "credentials" or bool(self.client_id and self.client_secret)
 
     def classify_error(self, response: requests.Response) -> PlatformError | None:
         """Refine the generic status-code classification from the platform's error body."""
         return None
 
-    @abstractmethod
-    def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str: ...
+    def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+        raise NotImplementedError(f"{self.name} connects with credentials, not OAuth.")
 
-    @abstractmethod
-    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> OAuthResult: ...
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> OAuthResult:
+        raise NotImplementedError(f"{self.name} connects with credentials, not OAuth.")
+
+    def verify(self, credentials: dict[str, str]) -> Verified:
+        """Credentials platforms: one real call that proves the credentials work, and the
+        profiles (sites, collections) they reach. Raise PlatformError with the platform's own
+        reason when they do not."""
+        raise NotImplementedError(f"{self.name} connects with OAuth, not credentials.")
+
+    def deauthorize(self, data: dict[str, str]) -> list[str]:
+        """The platform's deauthorize callback: verify it and return the external user ids
+        whose grant is gone. Raise ValueError (its message shown to the caller) when it is
+        not genuine. Platforms without such a callback have none."""
+        raise LookupError(f"{self.name} has no deauthorize callback.")
 
     def refresh(self, *, refresh_token: str, access_token: str) -> OAuthResult | None:
         """A fresh token, or None where the platform has no refresh (re-login instead)."""
@@ -180,8 +275,10 @@ class Provider(ABC):
     @abstractmethod
     def list_profiles(self, *, access_token: str) -> list[ProfileInfo]: ...
 
-    @abstractmethod
-    def validate(self, content: Content) -> list[Problem]: ...
+    def validate(self, content: Content) -> list[Problem]:
+        """Every hard limit the content breaks (the declared `limits`); providers add their own
+        rules on top."""
+        return limit_problems(self.limits, self.name, content)
 
     def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
         """Problems with the post's effective options (post over profile) before it is scheduled.
@@ -191,16 +288,28 @@ class Provider(ABC):
         """
         return []
 
-    @abstractmethod
-    def publish(self, request: PublishRequest) -> Published: ...
+    # Two-phase publish: everything before the final call, then the one call that makes the
+    # post public. A dispatcher may run prepare ahead of the due time, so it must never post.
 
-    # How many posts one metrics call can cover (TikTok's video/query takes 20 ids).
-    metrics_batch_size: int = 1
+    def prepare(self, request: PublishRequest) -> None:
+        """Uploads, containers, processing waits — each intermediate id checkpointed. Safe to
+        run again (it resumes from request.state); raises NotReady while the platform works.
+        Platforms whose whole post is one call have nothing to prepare."""
+        return None
+
+    @abstractmethod
+    def finish(self, request: PublishRequest) -> Published:
+        """The one call that makes the post public (or, after a lost answer, finds it)."""
+
+    def publish(self, request: PublishRequest) -> Published:
+        self.prepare(request)
+        return self.finish(request)
 
     def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
         """Metrics for each request (same order); a failed item carries `error`, never raises
-        for one bad item. Raises PlatformError only when the whole batch failed."""
-        raise NotImplementedError
+        for one bad item. Raises PlatformError only when the whole batch failed. Only called
+        when `has_metrics`."""
+        raise NotImplementedError(f"{self.name} reports no metrics.")
 
     def draft_status(self, request: PublishRequest) -> Published | None:
         """For targets sent to drafts: the post once the creator published it, else None."""
@@ -215,8 +324,13 @@ class Provider(ABC):
         """After a worker died mid-publish: the post if it exists, None if it certainly does not.
 
         Raise PlatformError when the platform cannot tell; the target then fails as `unconfirmed`
-        for a person to check. The default knows nothing, so it raises.
+        for a person to check. A `permanent` PlatformError with maybe_delivered=False is the
+        platform's own answer that the post failed (e.g. its processing failed): the target
+        fails with that code instead. The default knows nothing, so it cannot tell.
         """
         raise PlatformError(
-            "permanent", "unconfirmed", f"{self.name} cannot tell whether the post went out."
+            "permanent",
+            "unconfirmed",
+            f"{self.name} cannot tell whether the post went out.",
+            maybe_delivered=True,
         )

@@ -6,7 +6,7 @@ the Page's recent posts are checked first (PLATFORMS.md §3).
 """
 
 from channels.http import PERMANENT, PlatformError
-from channels.limits import validate_content
+from channels.limits import MB, PlatformLimits, TypeLimits
 from channels.providers.base import (
     Content,
     Metrics,
@@ -18,24 +18,39 @@ from channels.providers.base import (
     Published,
     PublishRequest,
 )
-from channels.providers.meta import (
-    GRAPH,
-    MetaOAuthMixin,
-    bearer,
-    classify_meta_error,
-    missing_field,
-    paginate,
-)
+from channels.providers.meta import GRAPH, MetaProvider, bearer, missing_field, paginate
 
 RUPLOAD = "https://rupload.facebook.com/video-upload/v25.0"
 FB_METRICS = "post_total_media_view_unique,post_reactions_by_type_total,post_clicks"
 POLL_SECONDS = 60
 
 
-class FacebookProvider(MetaOAuthMixin, Provider):
+# PLATFORMS.md §3.3: no API text cap (the UI's 63,206 is used); photos ≤ 10 MB; up to 10 photos
+# in a multi-photo post (our choice, as Meta documents none); reels 3–90 s.
+LIMITS = PlatformLimits(
+    caption_max=63206,
+    post_types={
+        "feed": TypeLimits(
+            0,
+            10,
+            frozenset({"image"}),
+            image_mime=frozenset(
+                {"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"}
+            ),
+            image_max_bytes=10 * MB,
+        ),
+        "reel": TypeLimits(1, 1, frozenset({"video"}), video_min_s=3, video_max_s=90),
+    },
+)
+
+
+class FacebookProvider(MetaProvider, Provider):
     slug = "facebook"
     name = "Facebook Pages"
-    grant_family = "meta"
+    limits = LIMITS
+    daily_cap = None  # no numeric cap for feed posts (Reels: 30 per 24 h)
+    # Mornings (Sprout Social / Hootsuite 2025, rounded to the hour).
+    windows = {"weekday": ("09:00", "13:00", "16:00"), "weekend": ("10:00", "13:00", "17:00")}
     scopes = [
         "pages_show_list",
         "pages_manage_posts",
@@ -44,9 +59,6 @@ class FacebookProvider(MetaOAuthMixin, Provider):
         "publish_video",
         "business_management",
     ]
-
-    def classify_error(self, response):
-        return classify_meta_error(response)
 
     def list_profiles(self, *, access_token: str) -> list[ProfileInfo]:
         pages = paginate(
@@ -68,22 +80,31 @@ class FacebookProvider(MetaOAuthMixin, Provider):
         ]
 
     def validate(self, content: Content) -> list[Problem]:
-        problems = validate_content(self.slug, content)
+        problems = super().validate(content)
         if content.post_type == "feed" and not (content.caption or content.link or content.media):
-            problems.append(Problem("empty_post", "A Facebook post needs text, a link or photos."))
+            problems.append(
+                Problem("empty_post", "Facebook posts need text, a link or photos; add one.")
+            )
         return problems
 
-    def publish(self, request: PublishRequest) -> Published:
+    def prepare(self, request: PublishRequest) -> None:
+        """Unpublished photos of a multi-photo post, or a reel's upload session and bytes."""
+        if request.state.get("post_id"):
+            return
+        if request.content.post_type == "reel":
+            self._upload_reel(request)
+        elif len(request.content.media) > 1:
+            self._upload_unpublished_photos(request)
+
+    def finish(self, request: PublishRequest) -> Published:
         state = request.state
         if state.get("post_id"):
             return self._published(state["post_id"], request.access_token)
         if request.content.post_type == "reel":
             return self._publish_reel(request)
-        media = request.content.media
-        if len(media) == 1:
+        if len(request.content.media) == 1:
             return self._publish_photo(request)
-        attached = self._upload_unpublished_photos(request) if media else []
-        return self._publish_feed(request, attached)
+        return self._publish_feed(request, list(state.get("photos", [])))
 
     # feed / photos -------------------------------------------------------------------------
     def _publish_feed(self, request: PublishRequest, attached: list[str]) -> Published:
@@ -151,7 +172,7 @@ class FacebookProvider(MetaOAuthMixin, Provider):
         return ""
 
     # reels ----------------------------------------------------------------------------------
-    def _publish_reel(self, request: PublishRequest) -> Published:
+    def _upload_reel(self, request: PublishRequest) -> None:
         page, token, state = request.profile_external_id, request.access_token, request.state
         video_id = state.get("video_id")
         if not video_id:
@@ -171,6 +192,10 @@ class FacebookProvider(MetaOAuthMixin, Provider):
                 },
             )
             request.checkpoint({"uploaded": True})
+
+    def _publish_reel(self, request: PublishRequest) -> Published:
+        page, token, state = request.profile_external_id, request.access_token, request.state
+        video_id = state["video_id"]
         if not state.get("finished"):
             self.http.post(
                 f"{GRAPH}/{page}/video_reels",
@@ -190,7 +215,9 @@ class FacebookProvider(MetaOAuthMixin, Provider):
         )
         video_status = (status.get("status") or {}).get("video_status", "")
         if video_status == "error":
-            raise PlatformError(PERMANENT, "video_error", "Facebook could not process the video.")
+            raise PlatformError(
+                PERMANENT, "video_error", "Facebook could not process the video.", post_failed=True
+            )
         if video_status != "ready" or not status.get("post_id"):
             raise NotReady(POLL_SECONDS, "Facebook is still processing the reel.")
         request.checkpoint({"post_id": str(status["post_id"])})
@@ -206,7 +233,7 @@ class FacebookProvider(MetaOAuthMixin, Provider):
             return self._published(state["post_id"], request.access_token)
         if request.content.post_type == "reel":
             if state.get("finished"):
-                return self.publish(request)  # finishing is done; only the status is left
+                return self.finish(request)  # finishing is done; only the status is left
             return None  # not published until finish is called; finishing again is safe
         if not state.get("feed_requested"):
             return None

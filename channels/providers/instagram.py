@@ -6,26 +6,18 @@ was already published, so a crash or a lost response never leads to a second pos
 """
 
 from channels.http import PERMANENT, RATE_LIMITED, PlatformError
-from channels.limits import validate_content
+from channels.limits import MB, PlatformLimits, TypeLimits
 from channels.providers.base import (
-    Content,
+    ALL_METRIC_WINDOWS,
     Metrics,
     MetricsRequest,
     NotReady,
-    Problem,
     ProfileInfo,
     Provider,
     Published,
     PublishRequest,
 )
-from channels.providers.meta import (
-    GRAPH,
-    MetaOAuthMixin,
-    bearer,
-    classify_meta_error,
-    missing_field,
-    paginate,
-)
+from channels.providers.meta import GRAPH, MetaProvider, bearer, missing_field, paginate
 
 # Meta: poll about once a minute; images are usually ready at once, video takes longer.
 POLL_SECONDS = 60
@@ -34,11 +26,58 @@ STORY_METRICS = "reach,views,shares,total_interactions"
 QUOTA_WAIT_SECONDS = 24 * 3600  # the quota is a rolling 24 h window
 MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
 
+_IMAGE = dict(image_mime=frozenset({"image/jpeg"}), image_max_bytes=8 * MB)
+# PLATFORMS.md §2.2–2.3: caption 2200 / 30 hashtags / 20 mentions; JPEG ≤ 8 MB, feed 4:5–1.91:1;
+# reels 3 s–15 min ≤ 300 MB; story video 3–60 s ≤ 100 MB; carousel 2–10 items.
+LIMITS = PlatformLimits(
+    caption_max=2200,
+    hashtags_max=30,
+    mentions_max=20,
+    post_types={
+        "feed": TypeLimits(1, 1, frozenset({"image"}), aspect_min=0.8, aspect_max=1.91, **_IMAGE),
+        "carousel": TypeLimits(
+            2,
+            10,
+            frozenset({"image", "video"}),
+            aspect_min=0.8,
+            aspect_max=1.91,
+            video_max_bytes=300 * MB,
+            video_min_s=3,
+            video_max_s=900,
+            **_IMAGE,
+        ),
+        "reel": TypeLimits(
+            1,
+            1,
+            frozenset({"video"}),
+            aspect_min=0.01,
+            aspect_max=10,
+            video_max_bytes=300 * MB,
+            video_min_s=3,
+            video_max_s=900,
+        ),
+        "story": TypeLimits(
+            1,
+            1,
+            frozenset({"image", "video"}),
+            caption_allowed=False,
+            video_max_bytes=100 * MB,
+            video_min_s=3,
+            video_max_s=60,
+            **_IMAGE,
+        ),
+    },
+)
 
-class InstagramProvider(MetaOAuthMixin, Provider):
+
+class InstagramProvider(MetaProvider, Provider):
     slug = "instagram"
     name = "Instagram"
-    grant_family = "meta"
+    limits = LIMITS
+    # content_publishing_limit quota_total ("currently 50"; read again before each post).
+    daily_cap = 50
+    # Late morning and mid afternoon (Sprout Social / Hootsuite 2025, rounded to the hour).
+    windows = {"weekday": ("11:00", "15:00", "19:00"), "weekend": ("10:00", "14:00", "19:00")}
     scopes = [
         "instagram_basic",
         "instagram_content_publish",
@@ -48,8 +87,10 @@ class InstagramProvider(MetaOAuthMixin, Provider):
         "business_management",
     ]
 
-    def classify_error(self, response):
-        return classify_meta_error(response)
+    @classmethod
+    def metric_windows(cls, post_type: str) -> tuple[str, ...]:
+        # Story insights exist for 24 hours only (PLATFORMS.md §2.5).
+        return ("1h", "24h") if post_type == "story" else ALL_METRIC_WINDOWS
 
     def list_profiles(self, *, access_token: str) -> list[ProfileInfo]:
         pages = paginate(
@@ -79,17 +120,14 @@ class InstagramProvider(MetaOAuthMixin, Provider):
             )
         return profiles
 
-    def validate(self, content: Content) -> list[Problem]:
-        return validate_content(self.slug, content)
-
     # Publishing -----------------------------------------------------------------------------
 
-    def publish(self, request: PublishRequest) -> Published:
+    def prepare(self, request: PublishRequest) -> None:
+        """Quota, carousel children, the container, and waiting until Instagram finished
+        processing it: everything but media_publish, each id checkpointed."""
         state, token = request.state, request.access_token
-        ig_user = request.profile_external_id
         if state.get("media_id"):
-            return self._published(state["media_id"], token)
-
+            return
         if not state.get("children") and not state.get("container_id"):
             self._check_quota(request)  # before anything is uploaded
         children: list[str] = []
@@ -104,16 +142,18 @@ class InstagramProvider(MetaOAuthMixin, Provider):
         status = self._container_status(container, token)
         if status == "PUBLISHED":
             # media_publish went through earlier but its answer was lost: find the media.
-            media_id = self._find_published_media(request)
-            request.checkpoint({"media_id": media_id})
-            return self._published(media_id, token)
-        if status == "IN_PROGRESS":
+            request.checkpoint({"media_id": self._find_published_media(request)})
+        elif status == "IN_PROGRESS":
             raise NotReady(POLL_SECONDS)
 
+    def finish(self, request: PublishRequest) -> Published:
+        state, token = request.state, request.access_token
+        if state.get("media_id"):
+            return self._published(state["media_id"], token)
         request.checkpoint({"publish_requested": True})
         result = self.http.post(
-            f"{GRAPH}/{ig_user}/media_publish",
-            data={"creation_id": container},
+            f"{GRAPH}/{request.profile_external_id}/media_publish",
+            data={"creation_id": state["container_id"]},
             headers=bearer(token),
         )
         media_id = str(result.get("id") or "")
@@ -205,12 +245,14 @@ class InstagramProvider(MetaOAuthMixin, Provider):
                 PERMANENT,
                 f"container_error/{data.get('status') or 'unknown'}",
                 f"Instagram could not process the media ({data.get('status') or 'no detail'}).",
+                post_failed=True,
             )
         if status == "EXPIRED":
             raise PlatformError(
                 PERMANENT,
                 "container_expired",
                 "The media container expired before publishing (24 h); retry to upload again.",
+                post_failed=True,
             )
         return status
 
@@ -233,6 +275,7 @@ class InstagramProvider(MetaOAuthMixin, Provider):
             "unconfirmed",
             "Instagram reports the container as published but the post was not found; "
             "check the profile, then tell us whether it was posted.",
+            maybe_delivered=True,  # it may well be out: a person checks
         )
 
     def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:

@@ -1,5 +1,9 @@
-"""What Instagram (Facebook Login) and Facebook Pages share: hosts, OAuth, the error envelope."""
+"""What Instagram (Facebook Login) and Facebook Pages share: hosts, OAuth, the error envelope,
+one grant per Facebook user and its deauthorize callback."""
 
+import base64
+import hashlib
+import hmac
 import json
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -9,6 +13,7 @@ from django.utils import timezone
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.providers.base import OAuthResult
+from socialdist.validators import text_problem
 
 API_VERSION = "v25.0"
 GRAPH = f"https://graph.facebook.com/{API_VERSION}"
@@ -83,8 +88,25 @@ def classify_meta_error(response: requests.Response) -> PlatformError | None:
     return PlatformError(PERMANENT, code_text, message, http_status=status)
 
 
-class MetaOAuthMixin:
-    """Facebook Login: code → short-lived user token → long-lived (~60 d) user token."""
+class MetaProvider:
+    """Facebook Login: code → short-lived user token → long-lived (~60 d) user token, with no
+    programmatic refresh (a person logs in again; the 7-day banner and 3-day email say when).
+
+    Instagram and Facebook Pages ride on one grant per Facebook user (`grant_family`)."""
+
+    grant_family = "meta"
+    has_refresh = False
+    no_profiles_hint = "Link one to a Facebook Page you manage."
+
+    def classify_error(self, response: requests.Response) -> PlatformError | None:
+        return classify_meta_error(response)
+
+    def deauthorize(self, data: dict[str, str]) -> list[str]:
+        """Meta's deauthorize callback: a signed_request signed with the app secret of any
+        Meta platform configured here; returns the Facebook user id whose grant is gone."""
+        signed_request = data.get("signed_request") or ""
+        secrets_ = {cls().client_secret for cls in MetaProvider.__subclasses__()} - {""}
+        return [verify_signed_request(signed_request, secrets_)]
 
     def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
         query = urlencode(
@@ -151,3 +173,38 @@ def paginate(http, url: str, *, token: str, params: dict) -> list[dict]:
 
 def missing_field(what: str) -> PlatformError:
     return PlatformError(TRANSIENT, "bad_response", f"Meta's answer had no {what}.")
+
+
+def verify_signed_request(signed_request: str, app_secrets: set[str]) -> str:
+    """The user id of a genuine signed_request (HMAC-SHA256 over the payload); ValueError else."""
+    try:
+        encoded_sig, payload = signed_request.split(".", 1)
+        signature = _b64decode(encoded_sig)
+        data = json.loads(_b64decode(payload))
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ValueError("signed_request is malformed.") from exc
+    if not isinstance(data, dict):
+        raise ValueError("signed_request is malformed: its payload must be a JSON object.")
+    algorithm = data.get("algorithm")
+    if not isinstance(algorithm, str) or algorithm.upper() != "HMAC-SHA256":
+        raise ValueError("signed_request uses an unknown algorithm.")
+    for secret in app_secrets:
+        expected = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+        if hmac.compare_digest(expected, signature):
+            return _signed_user_id(data)
+    raise ValueError("signed_request signature does not match the app secret.")
+
+
+def _signed_user_id(data: dict) -> str:
+    user_id = data.get("user_id")
+    # A correctly signed payload is still input: it must name a user id we can look up.
+    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
+        raise ValueError("signed_request has no user_id.")
+    user_id = str(user_id)
+    if not user_id or len(user_id) > 100 or text_problem(user_id):
+        raise ValueError("signed_request has an invalid user_id.")
+    return user_id
+
+
+def _b64decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))

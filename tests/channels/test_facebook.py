@@ -15,6 +15,7 @@ from channels.models import ChannelConnection, Profile
 from publishing.dispatch import dispatch_due
 from publishing.models import PostTarget, PublishEvent
 from tests.factories import MediaFactory, PostFactory
+from tests.fakes.server import Response
 from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +156,55 @@ def test_token_error_on_instagram_disconnects_facebook_too_and_reconnect_restore
     assert PostTarget.objects.get(pk=ig_target.pk).status == "scheduled"
     dispatch_due()
     assert PostTarget.objects.get(pk=ig_target.pk).status == "published"
+
+
+# Look before posting again (PLATFORMS.md §3): a feed or photo post is not idempotent, so after a
+# lost answer the provider reads the Page's recent posts and never sends the post a second time.
+LOST_ANSWER_CASES = [
+    pytest.param("/10001/feed", (), id="text post"),
+    pytest.param("/10001/photos", [("image", "https://cdn.example.com/1.jpg")], id="photo"),
+]
+
+
+@pytest.mark.parametrize(("path", "media"), LOST_ANSWER_CASES)
+def test_a_lost_answer_is_looked_up_and_the_post_is_not_sent_twice(
+    page, account, fake_meta, path, media
+):
+    fake_meta.drop(path=path, method="POST")  # Facebook posts it; the answer never arrives
+    now = timezone.now()
+    with time_machine.travel(now, tick=False) as clock:
+        target = publish(account, page, caption="Only once", media=media)
+
+        # Settled in the same run: the lookup found the post.
+        assert target.status == "published", target.error_message
+        (post_id,) = fake_meta.fb_posts
+        assert target.platform_post_id == post_id
+        assert "shows the post" in target.audit.latest("pk").reason
+        assert len(fake_meta.calls("GET", "/10001/feed")) == 1  # it looked
+
+        clock.shift(3600)
+        dispatch_due()
+    assert len(fake_meta.calls("POST", path)) == 1
+    assert len(fake_meta.fb_posts) == 1
+
+
+@pytest.mark.parametrize(("path", "media"), LOST_ANSWER_CASES)
+def test_the_next_try_after_a_lost_answer_looks_before_posting(
+    page, account, fake_meta, path, media
+):
+    fake_meta.drop(path=path, method="POST")
+    # The Page's recent posts do not show it yet when the lost answer is first checked.
+    fake_meta.fail(Response(200, {"data": []}), path="/10001/feed", method="GET")
+    now = timezone.now()
+    with time_machine.travel(now, tick=False) as clock:
+        target = publish(account, page, caption="Only once", media=media)
+        assert (target.status, target.attempts) == ("scheduled", 1)  # a normal retry
+
+        clock.shift(61)
+        dispatch_due()
+
+    target = PostTarget.objects.get(pk=target.pk)
+    (post_id,) = fake_meta.fb_posts
+    assert (target.status, target.platform_post_id) == ("published", post_id)
+    assert len(fake_meta.calls("POST", path)) == 1  # the retry found it instead of posting
+    assert len(fake_meta.calls("GET", "/10001/feed")) == 2

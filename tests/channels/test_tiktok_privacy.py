@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from channels.models import Profile
-from channels.services import profile_tiktok_settings_save
+from channels.services import profile_options_save
 from publishing.dispatch import dispatch_due
 from publishing.models import Post, PostTarget
 from publishing.services import Actor, InvalidTransition, post_submit
@@ -23,9 +23,9 @@ from tests.media_files import upload, video_bytes
 pytestmark = pytest.mark.django_db
 VIDEO = {"url": "https://cdn.example.com/clip.mp4", "kind": "video"}
 NEEDS_PRIVACY = (
-    "TikTok Direct Posts need a privacy level the creator chose: set options.privacy_level to "
-    "PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR or SELF_ONLY, or choose one "
-    "for Brand Tok on the Channels page."
+    "Choose who can see this post: TikTok Direct Posts to Brand Tok need a privacy level the "
+    "creator chose (TikTok allows no default), for the post or as the profile's default on the "
+    "Channels page."
 )
 
 
@@ -63,7 +63,7 @@ def direct_init(fake_tiktok) -> dict:
 
 
 def save_settings(client, account, profile, **data):
-    url = f"/a/{account.slug}/channels/profiles/{profile.pk}/tiktok/"
+    url = f"/a/{account.slug}/channels/profiles/{profile.pk}/options/"
     prefix = f"tiktok-{profile.pk}-"
     return client.post(url, {prefix + k: v for k, v in data.items()})
 
@@ -306,11 +306,17 @@ def test_the_composer_needs_no_choice_for_drafts_mode_or_a_saved_draft(
 
 
 def test_the_settings_service_names_the_field_it_refuses(creator):
-    switches = {"allow_comment": True, "allow_duet": True, "allow_stitch": True}
+    switches = {"disable_comment": False, "disable_duet": False, "disable_stitch": False}
     with pytest.raises(ValidationError) as refused:
-        profile_tiktok_settings_save(profile=creator, privacy_level="FRIENDS", **switches)
-    assert "Privacy level must be one of" in refused.value.message_dict["privacy_level"][0]
+        profile_options_save(profile=creator, values={"privacy_level": "FRIENDS", **switches})
+    assert "Who can see this post must be one of" in refused.value.message_dict["privacy_level"][0]
+    with pytest.raises(ValidationError) as refused:
+        profile_options_save(profile=creator, values={"brand_content_toggle": True})
+    assert (
+        "no default for brand_content_toggle"
+        in refused.value.message_dict["brand_content_toggle"][0]
+    )
     creator.extra = {**creator.extra, "privacy_level": "SELF_ONLY"}
     creator.save()
-    profile_tiktok_settings_save(profile=creator, privacy_level="", **switches)  # clears it
+    profile_options_save(profile=creator, values={"privacy_level": "", **switches})  # clears it
     assert "privacy_level" not in Profile.objects.get(pk=creator.pk).extra

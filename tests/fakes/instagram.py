@@ -53,6 +53,8 @@ class Container:
     status: str = "FINISHED"
     polls_left: int = 0
     published_media: str = ""
+    ends_as: str = "FINISHED"  # what processing ends in (ERROR / EXPIRED with fail_containers)
+    detail: str = ""  # Meta's `status` text; for ERROR an error subcode such as 2207026
 
 
 @dataclass
@@ -93,6 +95,7 @@ class FakeInstagram(FakeServer):
         self.quota_total = 50
         self.processing_polls = 0  # status checks a video container answers IN_PROGRESS
         self.publish_calls: dict[str, int] = {}  # container id -> media_publish calls
+        self.container_failure: tuple[str, str] | None = None  # see fail_containers
         # Facebook Pages
         self.revoked_pages = False
         self.fb_posts: dict[str, dict] = {}  # post id -> {"page", "message", "link", "photos"}
@@ -144,6 +147,11 @@ class FakeInstagram(FakeServer):
             times=times,
             path=path,
         )
+
+    def fail_containers(self, status_code: str = "ERROR", status: str = "2207026") -> None:
+        """Containers created from now on end as `status_code` (ERROR or EXPIRED) instead of
+        FINISHED, with `status` as Meta's detail (PLATFORMS.md §2.2)."""
+        self.container_failure = (status_code, status)
 
     def expire_tokens(self) -> None:
         """Every token stops working (password change / revoked grant), Page tokens too."""
@@ -380,8 +388,11 @@ class FakeInstagram(FakeServer):
         elif not (request.param("image_url") or request.param("video_url")):
             return meta_error(100, "The parameter image_url or video_url is required.")
         container = Container(str(next(self._ids)), ig_id, dict(request.form or request.query))
+        if self.container_failure:
+            container.ends_as, container.detail = self.container_failure
+        container.status = container.ends_as
         if request.param("video_url"):
-            container.status = "IN_PROGRESS" if self.processing_polls else "FINISHED"
+            container.status = "IN_PROGRESS" if self.processing_polls else container.ends_as
             container.polls_left = self.processing_polls
         self.containers[container.id] = container
         return Response(200, {"id": container.id})
@@ -458,9 +469,12 @@ class FakeInstagram(FakeServer):
             if container.status == "IN_PROGRESS":
                 container.polls_left -= 1
                 if container.polls_left < 0:
-                    container.status = "FINISHED"
+                    container.status = container.ends_as
             status = container.status
-            return Response(200, {"status_code": status, "status": status.title(), "id": node_id})
+            detail = container.detail if status == container.ends_as else ""
+            return Response(
+                200, {"status_code": status, "status": detail or status.title(), "id": node_id}
+            )
         if node_id in self.media:
             m = self.media[node_id]
             return Response(

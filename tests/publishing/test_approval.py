@@ -279,3 +279,41 @@ def test_approval_settings_validate_and_add_external_reviewers(owner_client, acc
     assert list(account.external_reviewers.values_list("email", flat=True)) == [
         "client@example.com"
     ]
+
+
+def test_an_edit_keeps_a_hand_chosen_time_and_hands_back_a_scheduler_slot(
+    awaiting, reviewer, owner
+):
+    from publishing.services import post_approve
+    from scheduling.models import Slot
+    from scheduling.services import slots_compute
+
+    chosen_at = datetime(2026, 11, 24, 14, 37, tzinfo=UTC)  # a person's exact time, no slot's
+    by_hand = awaiting.targets.get()
+    by_hand.scheduled_at = chosen_at
+    by_hand.save()
+    by_slot = TargetFactory(post=awaiting, status="pending", scheduled_at=None,
+                            profile=ProfileFactory(connection__account=awaiting.account))  # fmt: skip
+    slots_compute(now=NOW)
+    assert Slot.objects.filter(profile=by_hand.profile).exists()  # free slots it could be moved to
+
+    post = Post.objects.get(pk=awaiting.pk)
+    post_approve(post=post, actor=Actor(user=reviewer))
+    by_slot.refresh_from_db()
+    first_slot = Slot.objects.get(target=by_slot)
+    assert by_slot.scheduled_at == first_slot.starts_at
+
+    post_edit(post=post, actor=Actor(user=owner), caption="Launch day, edited")
+    by_hand.refresh_from_db()
+    by_slot.refresh_from_db()
+    assert (by_hand.status, by_hand.scheduled_at) == ("pending", chosen_at)  # kept
+    assert (by_slot.status, by_slot.scheduled_at) == ("pending", None)  # handed back
+    assert not Slot.objects.filter(target__isnull=False).exists()
+
+    post_approve(post=Post.objects.get(pk=post.pk), actor=Actor(user=reviewer))
+    by_hand.refresh_from_db()
+    by_slot.refresh_from_db()
+    assert (by_hand.status, by_hand.scheduled_at) == ("scheduled", chosen_at)
+    assert not Slot.objects.filter(target=by_hand).exists()  # not moved to a free slot
+    assert by_slot.status == "scheduled"
+    assert by_slot.scheduled_at == Slot.objects.get(target=by_slot).starts_at

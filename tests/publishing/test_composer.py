@@ -42,3 +42,34 @@ def test_draft_then_edit_revalidates(owner_client, account):
     owner_client.post(url, {"caption": "second"})
     post.refresh_from_db()
     assert (post.caption, post.version) == ("second", 2)
+
+
+@pytest.mark.parametrize(
+    ("post_type", "length", "limit", "over"),
+    [
+        # TikTok: a photo slideshow's description takes 4000 characters, a video's caption 2200.
+        ("photo_slideshow", 3000, 4000, False),
+        ("photo_slideshow", 4001, 4000, True),
+        ("video", 3000, 2200, True),
+        ("video", 2200, 2200, False),
+    ],
+)
+def test_live_check_uses_the_post_type_s_own_caption_limit(
+    owner_client, account, post_type, length, limit, over
+):
+    tiktok = ProfileFactory(
+        connection__account=account, connection__platform="tiktok", name="Acme TikTok"
+    )
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/check/",
+        {"caption": "x" * length, "post_type": post_type, "profiles": [tiktok.pk]},
+        HTTP_HX_REQUEST="true",
+    )
+
+    page = response.content.decode()
+    assert f"{length} / {limit} characters" in page
+    too_long = f"Caption is {length} characters; tiktok allows {limit}."
+    assert (too_long in page) is over
+    assert "Caption is" not in page.replace(too_long, "")  # no other caption limit applied
+    preview = re.search(r'<p class="preview-text pre-wrap">(x*)</p>', page)
+    assert len(preview.group(1)) == min(length, limit)

@@ -3,7 +3,10 @@ import zoneinfo
 from datetime import datetime
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image
 
 from publishing.models import Post, PostTarget
@@ -55,9 +58,13 @@ def test_compose_schedules_in_the_account_time_zone(
     assert media.public_url.startswith("http://testserver/media/posts/")
     assert (tmp_path / media.file.name).exists()
 
-    detail = owner_client.get(response["Location"])
+    with time_machine.travel(timezone.now(), tick=False):  # one signed URL expiry
+        detail = owner_client.get(response["Location"])
+        signed_url = media.public_url
     assert detail.status_code == 200
     assert b"Summer menu" in detail.content and b"Scheduled" in detail.content
+    # The page shows the uploaded file itself, through its signed URL.
+    assert f'<img src="{escape(signed_url)}"' in detail.content.decode()
 
 
 def test_compose_shows_platform_problems_and_writes_nothing(
@@ -92,7 +99,7 @@ def test_compose_rejects_a_non_image(owner_client, account, profile):
         },
     )
     assert response.status_code == 200
-    assert b"image" in response.content
+    assert "x.jpg is not an image or video we accept: use JPEG, PNG" in response.content.decode()
     assert not Post.objects.exists()
 
 

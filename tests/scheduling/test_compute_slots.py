@@ -161,3 +161,28 @@ def test_adaptive_learns_each_profiles_best_hours_after_14_days(account, profile
     with time_machine.travel(NOW + timedelta(days=3), tick=False):
         slots_compute()
     assert ProfileSchedule.objects.get(profile=profile).adaptive_times == schedule.adaptive_times
+
+
+def test_hot_automatic_slots_may_sit_exactly_two_hours_apart(account):
+    """LinkedIn's weekday windows are 08:00, 12:00, then 10:00: 2 h from each is enough."""
+    ScheduleSettings.objects.create(account=account, temperature="hot", horizon_days=1)
+    linkedin = ProfileFactory(connection__account=account, platform="linkedin")
+    with time_machine.travel(NOW, tick=False):
+        call_command("compute_slots", stdout=StringIO())
+    assert local_times(linkedin) == ["Mon 08:00", "Mon 10:00", "Mon 12:00"]
+
+
+def test_automatic_slots_skip_preferred_times_closer_than_two_hours(account, profile, monkeypatch):
+    """A window table whose favourite times crowd together: the next preferred time that keeps
+    2 h from every chosen one is taken instead, so a hot day is still spread out."""
+    from scheduling import windows
+
+    crowded = ["11:00", "12:00", "12:30", "09:30", "13:00", "14:00", "15:00", "19:00"]
+    monkeypatch.setitem(windows.WINDOWS, "instagram", {"weekday": crowded, "weekend": crowded})
+    ScheduleSettings.objects.create(account=account, temperature="hot", horizon_days=2)
+    with time_machine.travel(NOW, tick=False):
+        call_command("compute_slots", stdout=StringIO())
+
+    assert local_times(profile) == [
+        "Mon 11:00", "Mon 13:00", "Mon 15:00", "Tue 11:00", "Tue 13:00", "Tue 15:00",
+    ]  # fmt: skip

@@ -10,22 +10,20 @@ anything else is refused at validation. Processing is polled on later ticks (PLA
 import base64
 import hashlib
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
-from django.conf import settings
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
-from channels.limits import validate_content
+from channels.limits import GB, MB, PlatformLimits, TypeLimits
 from channels.providers.base import (
     Content,
-    MediaItem,
     Metrics,
     MetricsRequest,
     NotReady,
     OAuthResult,
+    OptionField,
     Problem,
     ProfileInfo,
     Provider,
@@ -33,13 +31,11 @@ from channels.providers.base import (
     PublishRequest,
     SentToDrafts,
 )
+from channels.providers.tiktok.media import pull_problems, source_info, upload_chunks
 
 AUTHORIZE = "https://www.tiktok.com/v2/auth/authorize/"
 API = "https://open.tiktokapis.com/v2"
 POLL_SECONDS = 30
-MB = 1024 * 1024
-CHUNK = 10 * MB  # within TikTok's 5–64 MB; smaller files go in one chunk
-MAX_CHUNKS = 1000  # §4.3: 1–1000 chunks per file
 
 AUTH_CODES = {"access_token_invalid", "scope_not_authorized", "scope_permission_missed"}
 DAILY_CAP_CODES = {"spam_risk_too_many_posts", "spam_risk_too_many_pending_share"}
@@ -60,6 +56,8 @@ SWITCHES = {
     "disable_stitch": "stitch_disabled",
 }
 BRAND_TOGGLES = ("brand_content_toggle", "brand_organic_toggle")
+# What prepare keeps of creator_info for finish (the creator's options and own switches).
+CREATOR_FIELDS = ("privacy_level_options", "max_video_post_duration_sec", *SWITCHES.values())
 
 
 def _error(code: str, message: str, status: int | None = None) -> PlatformError:
@@ -75,12 +73,68 @@ def _error(code: str, message: str, status: int | None = None) -> PlatformError:
     return PlatformError(PERMANENT, code, message, http_status=status)
 
 
+# PLATFORMS.md §4.3: video title ≤ 2200, ≤ 4 GB, ≤ 10 min (the creator's own cap is checked
+# from creator_info at publish); photos 1–35 JPEG/WebP ≤ 20 MB, title ≤ 90, description ≤ 4000.
+LIMITS = PlatformLimits(
+    caption_max=2200,
+    post_types={
+        "video": TypeLimits(
+            1, 1, frozenset({"video"}), video_max_bytes=4 * GB, video_min_s=1, video_max_s=600
+        ),
+        "photo_slideshow": TypeLimits(
+            1,
+            35,
+            frozenset({"image"}),
+            image_mime=frozenset({"image/jpeg", "image/webp"}),
+            image_max_bytes=20 * MB,
+            caption_max=4000,
+            title_max=90,
+        ),
+    },
+)
+
+OPTIONS = (
+    OptionField(
+        "privacy_level",
+        "Who can see this post",
+        kind="choice",
+        choices=tuple(PRIVACY_CHOICES),
+        prompt="Choose who can see this post…",
+        default_prompt="Choose who can see posts…",
+        help="Needed to publish directly, unless the profile has a default on the Channels "
+        "page; drafts sent to the TikTok app ask there.",
+        profile_default=True,
+    ),
+    *(
+        OptionField(key, f"Allow {noun}", field=f"allow_{key.removeprefix('disable_')}",
+                    invert=True, profile_default=True)
+        for key, noun in (
+            ("disable_comment", "comments"), ("disable_duet", "duets"), ("disable_stitch", "stitches")
+        )
+    ),
+    OptionField(
+        "brand_content_toggle",
+        "This is branded content",
+        field="brand_content",
+        help="Paid or sponsored: promotes a third party. It cannot be private.",
+    ),
+    OptionField("brand_organic_toggle", "This promotes my own brand", field="brand_organic"),
+)  # fmt: skip
+
+
 class TikTokProvider(Provider):
     slug = "tiktok"
     name = "TikTok"
     uses_pkce = True
+    has_refresh = True  # 24 h access tokens, rotating 365-day refresh tokens
+    refresh_margin = timedelta(hours=3)  # renewed at ~21 h by the hourly check_tokens
     supports_drafts = True
     scopes = ["user.info.basic", "user.info.profile", "video.upload", "video.publish", "video.list"]
+    limits = LIMITS
+    daily_cap = 15  # Direct Post: ~15 a day per creator
+    # Evenings (Sprout Social / Hootsuite 2025, rounded to the hour).
+    windows = {"weekday": ("19:00", "21:00", "16:00"), "weekend": ("18:00", "21:00", "12:00")}
+    options = OPTIONS
 
     def classify_error(self, response: requests.Response) -> PlatformError | None:
         try:
@@ -192,22 +246,31 @@ class TikTokProvider(Provider):
         ]
 
     def validate(self, content: Content) -> list[Problem]:
-        return validate_content(self.slug, content) + _pull_problems(content)
+        return super().validate(content) + pull_problems(content)
 
     # Publishing ---------------------------------------------------------------------------------
-    def publish(self, request: PublishRequest) -> Published:
-        state = request.state
-        if state.get("publish_id") and (state.get("uploaded") or state.get("source") != "FILE"):
-            return self._status(request)
-        token = request.access_token
+    def prepare(self, request: PublishRequest) -> None:
+        """creator_info before every post (§4.2 step 1), and the checks it allows: nothing is
+        sent to TikTok that would post. The init is the final call: TikTok publishes from it."""
+        if _initiated(request.state):
+            return
         creator = self._call(
-            "POST", f"{API}/post/publish/creator_info/query/", json={}, headers=_bearer(token)
-        )["data"]
-        privacy = self._privacy(request, creator)
-        if request.content.post_type == "photo_slideshow":
-            self._init_photos(request, privacy, creator)
-        else:
-            self._init_video(request, privacy, creator)
+            "POST", f"{API}/post/publish/creator_info/query/", json={},
+            headers=_bearer(request.access_token),
+        )["data"]  # fmt: skip
+        self._privacy(request, creator)
+        self._check_duration(request, creator)
+        request.checkpoint({"creator": {k: creator.get(k) for k in CREATOR_FIELDS}})
+
+    def finish(self, request: PublishRequest) -> Published:
+        state = request.state
+        if not _initiated(state):
+            creator = state.get("creator") or {}
+            privacy = self._privacy(request, creator)
+            if request.content.post_type == "photo_slideshow":
+                self._init_photos(request, privacy, creator)
+            else:
+                self._init_video(request, privacy, creator)
         return self._status(request)
 
     def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
@@ -219,11 +282,12 @@ class TikTokProvider(Provider):
         if privacy and privacy not in PRIVACY_LEVELS:
             return [Problem("privacy_level_invalid", f"Set {field} to {levels}.", field)]
         if mode == "automatic" and not privacy:
-            where = f"for {profile_name} " if profile_name else ""
+            to = f" to {profile_name}" if profile_name else ""
             return [Problem(
                 "privacy_level_not_chosen",
-                f"TikTok Direct Posts need a privacy level the creator chose: set {field} to "
-                f"{levels}, or choose one {where}on the Channels page.",
+                f"Choose who can see this post: TikTok Direct Posts{to} need a privacy level the "
+                "creator chose (TikTok allows no default), for the post or as the profile's "
+                "default on the Channels page.",
                 field,
             )]  # fmt: skip
         if options.get("brand_content_toggle") and privacy == "SELF_ONLY":
@@ -273,7 +337,9 @@ class TikTokProvider(Provider):
             **_brand_toggles(request.options),
         }
 
-    def _init_video(self, request: PublishRequest, privacy: str, creator: dict) -> dict:
+    def _check_duration(self, request: PublishRequest, creator: dict) -> None:
+        if request.content.post_type != "video" or not request.content.media:
+            return
         item = request.content.media[0]
         limit = creator.get("max_video_post_duration_sec")
         if limit and item.duration_s and item.duration_s > limit:
@@ -282,7 +348,10 @@ class TikTokProvider(Provider):
                 "duration_check_failed",
                 f"The video runs {item.duration_s:.0f} s; this creator can post up to {limit} s.",
             )
-        source, size = _source_info(item)
+
+    def _init_video(self, request: PublishRequest, privacy: str, creator: dict) -> dict:
+        item = request.content.media[0]
+        source, size = source_info(item)
         if request.mode == "drafts":
             url, body = f"{API}/post/publish/inbox/video/init/", {"source_info": source}
         else:
@@ -295,7 +364,7 @@ class TikTokProvider(Provider):
             {"publish_id": data["publish_id"], "source": "FILE" if file_upload else "URL"}
         )
         if file_upload:
-            _upload_chunks(self.http, data["upload_url"], item, size, request.keep_alive)
+            upload_chunks(self.http, data["upload_url"], item, size, request.keep_alive)
             request.checkpoint({"uploaded": True})
         return data
 
@@ -344,7 +413,9 @@ class TikTokProvider(Provider):
             return self._complete(request, data)
         if status == "FAILED":
             reason = data.get("fail_reason") or "unknown"
-            raise _error(reason, f"TikTok could not publish the post ({reason}).")
+            failed = _error(reason, f"TikTok could not publish the post ({reason}).")
+            failed.post_failed = failed.kind == PERMANENT
+            raise failed
         if status == "SEND_TO_USER_INBOX":
             raise SentToDrafts(request.state["publish_id"])
         raise NotReady(POLL_SECONDS, f"TikTok is processing the post ({status or 'no status'}).")
@@ -463,7 +534,15 @@ class TikTokProvider(Provider):
             "unconfirmable",
             "TikTok may still be pulling the video, and the creator's recent videos do not show "
             "it yet",
+            maybe_delivered=True,
         )
+
+
+def _initiated(state: dict) -> bool:
+    """The init went through (and, for FILE_UPLOAD, every byte arrived): only status is left."""
+    return bool(state.get("publish_id")) and (
+        bool(state.get("uploaded")) or state.get("source") != "FILE"
+    )
 
 
 def _init_requested(request: PublishRequest, source: str) -> None:
@@ -488,93 +567,6 @@ def _brand_toggles(options: dict) -> dict[str, bool]:
     return {name: options.get(name) is True for name in BRAND_TOGGLES}
 
 
-def _source_info(item: MediaItem) -> tuple[dict, int]:
-    """FILE_UPLOAD for files we hold (no URL verification needed), else PULL_FROM_URL (validate
-    lets only URLs under a verified prefix this far)."""
-    if not item.hosted:
-        return {"source": "PULL_FROM_URL", "video_url": item.url}, 0
-    size = _stored_size(item)
-    chunk, count = _chunking(size)
-    return {
-        "source": "FILE_UPLOAD",
-        "video_size": size,
-        "chunk_size": chunk,
-        "total_chunk_count": count,
-    }, size
-
-
-def _stored_size(item: MediaItem) -> int:
-    # PostMedia.file lives in the default storage, which need not be a local filesystem.
-    if not item.storage_name or not default_storage.exists(item.storage_name):
-        raise PlatformError(
-            PERMANENT,
-            "media_missing",
-            "The uploaded video is no longer in storage; upload it again and retry.",
-        )
-    size = default_storage.size(item.storage_name)
-    if size <= 0:
-        raise PlatformError(
-            PERMANENT, "invalid_file_upload", "The uploaded video is empty; upload it again."
-        )
-    return size
-
-
-def _chunking(size: int) -> tuple[int, int]:
-    """(chunk_size, total_chunk_count) by §4.3: chunks of 5–64 MB, a file under one CHUNK goes
-    whole (files < 5 MB must), at most 1000 chunks, and total = floor(size / chunk): the
-    remainder rides with the last chunk (< 2 chunks, so within the 128 MB it may reach)."""
-    chunk = min(size, max(CHUNK, -(-size // MAX_CHUNKS)))
-    return chunk, size // chunk
-
-
-def _upload_chunks(http, upload_url: str, item: MediaItem, size: int, keep_alive) -> None:
-    """PUT the chunks in order; TikTok answers 206 until the last byte arrived, then 201."""
-    chunk, count = _chunking(size)
-    with default_storage.open(item.storage_name, "rb") as handle:
-        for index in range(count):
-            keep_alive()  # a large file can take longer than the publish lease
-            first = index * chunk
-            last = size - 1 if index == count - 1 else first + chunk - 1
-            body = _read_exactly(handle, last - first + 1)
-            response = http.request(
-                "PUT",
-                upload_url,
-                expect_json=False,
-                allow_redirects=False,  # the upload URL is final; a redirect is an error
-                data=body,
-                headers={
-                    "Content-Type": item.mime_type or "video/mp4",
-                    "Content-Length": str(len(body)),
-                    "Content-Range": f"bytes {first}-{last}/{size}",
-                },
-            )
-            expected = 201 if index == count - 1 else 206
-            if response.status_code != expected:  # 4xx/5xx were raised (and classified) already
-                raise PlatformError(
-                    PERMANENT,
-                    "upload_unexpected_status",
-                    f"TikTok answered HTTP {response.status_code} to video bytes {first}-{last} "
-                    f"of {size}, not {expected}; the upload did not complete. Retry the post.",
-                    http_status=response.status_code,
-                )
-
-
-def _read_exactly(handle, length: int) -> bytes:
-    """`length` bytes: a storage's file may return fewer per read than asked for."""
-    parts, missing = [], length
-    while missing:
-        part = handle.read(missing)
-        if not part:
-            raise PlatformError(
-                TRANSIENT,
-                "media_changed",
-                "The uploaded video got shorter while it was being sent to TikTok.",
-            )
-        parts.append(part)
-        missing -= len(part)
-    return b"".join(parts)
-
-
 # PULL_FROM_URL: TikTok fetches only from URL prefixes verified for the app (§4.2 step 4) --------
 HINTS = {
     # Our prefix list says verified, TikTok says not: the two disagree.
@@ -592,72 +584,3 @@ def _explained(code: str, message: str) -> str:
     if not hint:
         return message
     return f"{hint} (TikTok: {message})" if message else hint
-
-
-UNVERIFIED_VIDEO = (
-    "TikTok only pulls videos from HTTPS URL prefixes verified for this app, and {prefix} is not "
-    "under one; add the prefix to TIKTOK_VERIFIED_URL_PREFIXES or upload the file instead."
-)
-UNVERIFIED_PHOTOS = (
-    "TikTok takes photos only by pulling them from HTTPS URL prefixes verified for this app, and "
-    "{prefix} is not under one; verify it with TikTok and add it to "
-    "TIKTOK_VERIFIED_URL_PREFIXES, or post a video instead."
-)
-
-
-def _pull_problems(content: Content) -> list[Problem]:
-    """Refuse at validation what TikTok would refuse at publish with url_ownership_unverified."""
-    if content.post_type == "photo_slideshow":
-        pulled, message = content.media, UNVERIFIED_PHOTOS
-    elif content.post_type == "video":
-        # Uploaded videos go as bytes (FILE_UPLOAD); only external URLs are pulled.
-        pulled, message = [m for m in content.media if not m.hosted], UNVERIFIED_VIDEO
-    else:
-        return []
-    # Our uploads are pulled from signed PUBLIC_BASE_URL/media/<name> URLs: only a prefix
-    # covering every name counts, and the name is unknown before an upload is saved.
-    urls = [_media_base() if m.hosted else m.url for m in pulled]
-    unverified = sorted({_origin(url) for url in urls if not _verified(url)})
-    if not unverified:
-        return []
-    prefix = ", ".join(unverified[:3])
-    return [Problem("url_ownership_unverified", message.format(prefix=prefix), field="media")]
-
-
-def _media_base() -> str:
-    return settings.PUBLIC_BASE_URL + settings.MEDIA_URL
-
-
-def _origin(url: str) -> str:
-    """What to name in a message: our media base as is, else the URL's scheme://host/."""
-    if url == _media_base():
-        return url
-    try:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.hostname}/" if parts.hostname else "the URL"
-    except ValueError:
-        return "the URL"
-
-
-def _verified(url: str) -> bool:
-    return any(_under_prefix(url, p) for p in settings.TIKTOK_VERIFIED_URL_PREFIXES if p.strip())
-
-
-def _under_prefix(url: str, prefix: str) -> bool:
-    """HTTPS, the same host and port (so https://cdn.example.com never covers
-    https://cdn.example.com.evil.net/), and the path continues the prefix's at a "/"."""
-    try:
-        got, want = urlsplit(url), urlsplit(prefix.strip())
-        ports = (got.port or 443, want.port or 443)
-    except ValueError:  # a malformed port
-        return False
-    if got.scheme.lower() != "https" or want.scheme.lower() != "https":
-        return False  # TikTok pulls over HTTPS only
-    if not got.hostname or got.hostname != want.hostname or ports[0] != ports[1]:
-        return False
-    path, base = got.path or "/", want.path or "/"
-    if ".." in path.split("/"):
-        return False  # /videos/../private would leave the verified folder
-    if base.endswith("/"):
-        return path.startswith(base)
-    return path == base or path.startswith(base + "/")

@@ -1,0 +1,38 @@
+"""What a post is, as the platform rules see it (validate's input and output)."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class MediaItem:
+    url: str
+    kind: str  # image | video
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+    duration_s: float | None = None
+    mime_type: str = ""
+    # A file we hold (uploaded, not an external URL): served from PUBLIC_BASE_URL/media/ and sent
+    # as bytes where the platform takes them. Also true while an upload awaits its first save.
+    hosted: bool = False
+    # Its name in default_storage once saved; providers that upload bytes (TikTok FILE_UPLOAD)
+    # open it through the storage, so a non-filesystem storage works too.
+    storage_name: str = ""
+
+
+@dataclass
+class Content:
+    """What validate() looks at: the creative as one platform will receive it."""
+
+    post_type: str
+    caption: str
+    media: list[MediaItem]
+    link: str = ""
+    title: str = ""
+
+
+@dataclass
+class Problem:
+    code: str
+    message: str
+    field: str = "caption"
