@@ -12,6 +12,7 @@ from accounts.models import ClientAccount
 from channels.models import Profile
 from channels.providers import get_provider
 from channels.providers.base import Content, MediaItem, Problem
+from channels.selectors import profiles_for_account
 from publishing.events import target_event
 from publishing.media import MediaRejected, media_sniff
 from publishing.models import (
@@ -81,6 +82,41 @@ def content_problems(*, content: Content, profiles: list[Profile]) -> dict[str, 
         if found:
             problems[platform] = found
     return problems
+
+
+def composer_rows(
+    *, account: ClientAccount, caption: str, post_type: str, title: str, profile_ids: list[int]
+) -> list[dict]:
+    """The composer's live check, per platform: the character count against its limit (the post
+    type's own limit first), problems (media are checked on save), and a preview."""
+    ids = profile_ids
+    profiles = list(profiles_for_account(account=account).filter(pk__in=ids))
+    content = Content(post_type=post_type, caption=caption, media=[], title=title)
+    rows = []
+    for platform in sorted({p.platform for p in profiles}):
+        provider = get_provider(platform)
+        limit = provider.caption_limit(post_type)
+        problems = [p for p in provider.validate(content) if p.code != "media_count"]
+        rows.append({
+            "platform": provider.name, "count": len(caption), "limit": limit,
+            "problems": problems, "preview": caption[:limit] if limit else caption,
+            "profiles": [p.name for p in profiles if p.platform == platform],
+        })  # fmt: skip
+    return rows
+
+
+def caption_problems(*, post: Post, caption: str) -> list[Problem]:
+    """An edit changes only the caption: its problems on the post's platforms (media problems
+    are the composer's to report)."""
+    content = post_content(post)
+    content.caption = caption
+    profiles = [t.profile for t in post.targets.all()]
+    return [
+        p
+        for found in content_problems(content=content, profiles=profiles).values()
+        for p in found
+        if p.field == "caption"
+    ]
 
 
 def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
@@ -469,3 +505,35 @@ def targets_hold_for_connection(*, connection) -> int:
             error_message=f"{connection} is disconnected; reconnect it to release this post.",
         )
     return held
+
+
+BULK_ACTIONS = ("cancel", "retry", "reschedule")
+
+
+def targets_bulk_act(
+    *,
+    account: ClientAccount,
+    actor: Actor,
+    action: str,
+    target_ids: list[int],
+    scheduled_at: datetime | None = None,
+) -> tuple[int, list[str]]:
+    """The queue's bulk actions on this account's targets: cancel, retry, or reschedule to
+    `scheduled_at`. Each target on its own; returns how many were done and why others were
+    skipped ("#12: …")."""
+    actions = {
+        "cancel": lambda t: target_cancel(target=t, actor=actor),
+        "retry": lambda t: target_retry(target=t, actor=actor),
+        "reschedule": lambda t: target_reschedule(target=t, actor=actor, scheduled_at=scheduled_at),
+    }
+    if action not in actions:
+        raise ValueError("Choose cancel, retry or reschedule.")
+    done, skipped = 0, []
+    targets = PostTarget.objects.filter(post__account=account, pk__in=target_ids)
+    for target in targets.select_related("post"):
+        try:
+            actions[action](target)
+            done += 1
+        except (InvalidTransition, ValidationError) as exc:
+            skipped.append(f"#{target.pk}: {exc}")
+    return done, skipped

@@ -141,6 +141,40 @@ def custom_times_clean(raw: dict[str, str]) -> dict[str, list[str]]:
     return cleaned
 
 
+MAX_DAILY_CAP = 1000  # far above any platform's own cap, and it fits the column
+
+
+def profile_schedule_clean(
+    *, times: dict[str, str], cap: str
+) -> tuple[dict[str, list[str]], int | None]:
+    """One profile's custom times and daily cap from a form; ValueError says what is wrong."""
+    cleaned = custom_times_clean(times)
+    cap = cap.strip()
+    cap_value = int(cap) if cap else None
+    if cap_value is not None and not 1 <= cap_value <= MAX_DAILY_CAP:
+        raise ValueError(f"the daily cap must be 1 or more (at most {MAX_DAILY_CAP}), or empty")
+    return cleaned, cap_value
+
+
+@transaction.atomic
+def schedule_save(
+    *,
+    account: ClientAccount,
+    timezone_name: str,
+    values: dict,
+    per_profile: dict[int, tuple[dict[str, list[str]], int | None]],
+) -> ScheduleSettings:
+    """The schedule page: the account's time zone and mode settings, each profile's custom times
+    and daily cap (from `profile_schedule_clean`); then the slots are planned again."""
+    account.timezone = timezone_name
+    account.save(update_fields=["timezone"])
+    for profile_id, (times, cap_value) in per_profile.items():
+        ProfileSchedule.objects.update_or_create(
+            profile_id=profile_id, defaults={"custom_times": times, "daily_cap": cap_value}
+        )
+    return settings_save(account=account, **values)
+
+
 # compute_slots ---------------------------------------------------------------------------------
 
 
