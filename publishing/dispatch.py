@@ -18,9 +18,8 @@ from django.utils import timezone
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.models import ConnectionStatus
 from channels.providers import get_provider
-from channels.providers.base import ClaimLost, Content, NotReady, PublishRequest, SentToDrafts
+from channels.providers.base import ClaimLost, NotReady, SentToDrafts
 from channels.services import connection_disconnect, connection_refresh
-from publishing import utm
 from publishing.claims import (  # noqa: F401  (re-exported: callers claim through the dispatcher)
     DISPATCHER,
     claims_take,
@@ -38,6 +37,7 @@ from publishing.models import (
     TargetStatus,
 )
 from publishing.notifications import manual_target_notify
+from publishing.requests import publish_content, publish_request
 from publishing.services import post_content, target_announce_published
 from publishing.transitions import target_transition
 from socialdist.leases import new_token, rows_claim_each
@@ -104,7 +104,7 @@ def targets_poll_drafts(*, limit: int = 100) -> int:
         target = _load(target_id)
         provider = get_provider(target.profile.platform)
         try:
-            published = provider.draft_status(_publish_request(target, post_content(target.post)))
+            published = provider.draft_status(publish_request(target, post_content(target.post)))
         except PlatformError as exc:
             if exc.kind == PERMANENT:
                 _fail(target, code=exc.code, message=exc.message)
@@ -164,7 +164,7 @@ def _publish_claimed(target: PostTarget) -> str:
         _record(target, started=timezone.now(), ms=0, outcome="invalid", code=problems[0].code)
         return T.FAILED
 
-    request = _publish_request(target, content)
+    request = publish_request(target, content)
     if request.state.get("lost_answer"):  # an earlier answer was lost: look before trying again
         earlier = PlatformError(
             TRANSIENT, "answer_lost", "An earlier answer was lost.", maybe_delivered=True
@@ -202,60 +202,6 @@ def _publish_claimed(target: PostTarget) -> str:
     _record(target, started=started, ms=_ms(clock), outcome="published")
     _succeed(target, published, attempts=target.attempts + 1)
     return T.PUBLISHED
-
-
-def publish_content(target: PostTarget) -> Content:
-    """The post as this target sends it: UTM tags on every link when the account wants them."""
-    content = post_content(target.post)
-    account = target.post.account
-    if account.utm_enabled:
-        params = utm.utm_params(
-            platform=target.profile.platform,
-            campaign=target.post.bucket or account.utm_campaign or account.slug,
-            target_id=target.pk,
-        )
-        content.caption = utm.tag_text(content.caption, params)
-        content.link = utm.tag_url(content.link, params) if content.link else ""
-    return content
-
-
-def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
-    state = dict(target.platform_state)
-    claimed = target.status == T.PUBLISHING and bool(target.claim_token)
-
-    def _mine(**fields) -> None:
-        """Write to the target while this worker still holds the claim, renewing its lease."""
-        rows = PostTarget.objects.filter(pk=target.pk)
-        if claimed:
-            fields["claimed_at"] = timezone.now()
-            rows = rows.filter(status=T.PUBLISHING, claim_token=target.claim_token)
-        if not rows.update(**fields) and claimed:
-            raise ClaimLost(f"target {target.pk} was claimed again")
-
-    def checkpoint(values: dict) -> None:
-        state.update(values)  # the provider sees its own progress at once
-        target.platform_state = dict(state)
-        _mine(platform_state=target.platform_state)
-
-    def keep_alive() -> None:
-        if claimed:
-            _mine()
-
-    profile = target.profile
-    drafts = target.posting_mode == PostingMode.MANUAL
-    return PublishRequest(
-        target_id=target.pk,
-        content=content,
-        profile_external_id=profile.external_id,
-        access_token=profile.api_token,
-        credentials=profile.api_credentials,
-        state=state,
-        checkpoint=checkpoint,
-        mode="drafts" if drafts else "automatic",
-        profile_username=profile.username,
-        options={**profile.extra, **target.post.options},  # the post wins over the profile
-        keep_alive=keep_alive,
-    )
 
 
 def _wait_for_processing(target: PostTarget, exc: NotReady) -> None:
@@ -329,7 +275,7 @@ def _follow_id(target: PostTarget, now) -> None:
     provider = get_provider(target.profile.platform)
     state = dict(target.platform_state)
     try:
-        found = provider.public_id(_publish_request(target, post_content(target.post)))
+        found = provider.public_id(publish_request(target, post_content(target.post)))
     except PlatformError as exc:
         if exc.kind != PERMANENT:
             found = None  # a blip, a rate limit or a token being renewed: ask again later
@@ -460,7 +406,7 @@ def _settle_lost_answer(
 
 def _reconcile(target: PostTarget) -> None:
     provider = get_provider(target.profile.platform)
-    request = _publish_request(target, publish_content(target))
+    request = publish_request(target, publish_content(target))
     try:
         published = provider.reconcile(request)
     except NotReady as processing:  # it went through and the platform is still processing
