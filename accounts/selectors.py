@@ -10,9 +10,13 @@ def accounts_for_user(*, user: User) -> QuerySet[ClientAccount]:
     return ClientAccount.objects.filter(memberships__user=user).order_by("name")
 
 
+def account_for_user(*, user: User, slug: str) -> ClientAccount | None:
+    return accounts_for_user(user=user).filter(slug=slug).first()
+
+
 def account_for_user_or_404(*, user: User, slug: str) -> ClientAccount:
     """Outsiders get a 404, never a 403: they must not learn that the account exists."""
-    account = accounts_for_user(user=user).filter(slug=slug).first()
+    account = account_for_user(user=user, slug=slug)
     if account is None:
         raise Http404("No such account.")
     return account

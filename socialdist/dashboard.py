@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
-from accounts.selectors import accounts_for_user, external_reviewers_for
+from accounts.selectors import account_for_user, accounts_for_user, external_reviewers_for
 from accounts.services import (
     account_set_publishing,
     account_utm_save,
@@ -35,7 +35,7 @@ from publishing.selectors import (
 @login_required
 def home(request):
     wanted = request.GET.get("a", "")  # the account switcher without JavaScript
-    if wanted and accounts_for_user(user=request.user).filter(slug=wanted).exists():
+    if wanted and account_for_user(user=request.user, slug=wanted) is not None:
         return redirect("accounts:home", wanted)
     accounts = list(accounts_for_user(user=request.user))
     if len(accounts) == 1:
