@@ -42,7 +42,7 @@ WEIGHT_LOOKBACK = timedelta(days=90)
 def collections_register(*, target, since=None) -> None:
     """On publish: plan the three reads. Idempotent.
 
-    `since`: when the post became measurable, if later than publishing (TikTok's video id can
+    `since`: when the post became measurable, if later than publishing (a platform's public id can
     arrive hours after the post went live); the windows count from then."""
     if not target.platform_post_id or not target.published_at:
         return  # nothing to measure (posted by hand without a link to the post)

@@ -48,8 +48,8 @@ def authorize(request, platform: str):
     response={200: ConnectionOut, **errors(400, 403, 404)},
 )
 def connect_with_credentials(request, platform: str, values: Body[dict[str, str]]):
-    """Connect a credentials platform (a blog) with its declared fields (WordPress
-    `{site_url, username, application_password}`, Ghost `{admin_url, admin_api_key}`, …): they
+    """Connect a credentials platform (a blog) with the fields its provider declares (e.g.
+    `{site_url, username, application_password}` or `{admin_url, admin_api_key}`): they
     are verified with a real call; a 400's `detail` carries the platform's own reason."""
     refused = _refuse_connect(request, platform, auth="credentials")
     if refused:

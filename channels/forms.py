@@ -6,7 +6,12 @@ from channels.providers.base import ConnectField, OptionField, Provider
 
 
 def option_form_field(
-    spec: OptionField, *, initial=None, prompt: str = "", help_text: str | None = None
+    spec: OptionField,
+    *,
+    initial=None,
+    label: str = "",
+    prompt: str = "",
+    help_text: str | None = None,
 ) -> forms.Field:
     """One declared option as a form field: a select with an empty first choice (never a
     preselected value) or a checkbox, shown the other way round where `invert` says so."""
@@ -14,7 +19,7 @@ def option_form_field(
         return forms.ChoiceField(
             choices=[("", prompt or spec.prompt or "Choose…"), *spec.choices],
             required=False,
-            label=spec.label,
+            label=label or spec.label,
             help_text=spec.help if help_text is None else help_text,
             initial=initial,
         )
@@ -31,7 +36,7 @@ def option_field_value(spec: OptionField, stored):
 
 
 class ProfileOptionsForm(forms.Form):
-    """A profile's posting defaults, on the Channels page (TikTok: privacy and switches)."""
+    """A profile's posting defaults, on the Channels page (a privacy level, switches)."""
 
     def __init__(self, *args, profile, provider: type[Provider], **kwargs):
         kwargs.setdefault("prefix", f"{profile.platform}-{profile.pk}")
@@ -42,6 +47,7 @@ class ProfileOptionsForm(forms.Form):
             stored = profile.extra.get(spec.key)
             self.fields[spec.form_field] = option_form_field(
                 spec,
+                label=spec.default_label,
                 initial=option_field_value(spec, stored),
                 prompt=spec.default_prompt,
                 help_text="Used when a post does not choose its own; leave empty to choose "

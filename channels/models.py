@@ -22,7 +22,7 @@ class ChannelConnection(models.Model):
 
     account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="connections")
     platform = models.CharField(max_length=20, choices=platform_choices)
-    # The platform's id of the person/app that granted access (e.g. the Facebook user id).
+    # The platform's id of the person/app that granted access (e.g. the user behind an OAuth grant).
     external_user_id = models.CharField(max_length=100)
     display_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(
@@ -93,9 +93,9 @@ class Profile(models.Model):
         choices=[("automatic", "Publish automatically"), ("manual", "Post by hand")],
         default="automatic",
     )
-    # A profile-level token where the platform has one (a Facebook Page token).
+    # A profile-level token where the platform has one (a Page token).
     access_token = EncryptedTextField(blank=True)
-    # Platform-specific ids needed later (e.g. the Facebook Page id behind an IG account).
+    # Platform-specific ids needed later (e.g. the Page behind an account).
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -117,8 +117,8 @@ class Profile(models.Model):
 
     @property
     def api_token(self) -> str:
-        """The token to act as this profile: its own where the platform has one (a Facebook
-        Page token), else its connection's."""
+        """The token to act as this profile: its own where the platform has one (a Page
+        token), else its connection's."""
         return self.access_token or self.connection.access_token
 
     @property

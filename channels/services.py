@@ -211,7 +211,7 @@ def _connection_store(
     if result.refresh_token:  # never overwrite a stored refresh token with an empty one
         connection.refresh_token = result.refresh_token
         connection.save(update_fields=["refresh_token"])
-    # New profiles of platforms with a drafts inbox start in manual mode (TikTok's default).
+    # New profiles of platforms with a drafts inbox start in manual mode (the drafts inbox).
     posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
     for info in found:
         profile, created = Profile.objects.update_or_create(
@@ -244,7 +244,7 @@ def _connection_store(
 
 
 def _restore_grant_siblings(*, connection: ChannelConnection, family: str) -> None:
-    """One Meta grant covers Instagram and Facebook: reconnecting one restores the other."""
+    """One grant covers every platform of its family: reconnecting one restores the others."""
     siblings = ChannelConnection.objects.filter(
         account=connection.account,
         external_user_id=connection.external_user_id,
@@ -278,7 +278,7 @@ def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list
     family = get_provider(connection.platform).grant_family
     connections = ChannelConnection.objects.filter(pk=connection.pk)
     if family:
-        # Only this account's siblings: another tenant connected through the same Facebook user
+        # Only this account's siblings: another tenant connected through the same platform user
         # keeps its own connection, status and reason (which may name this tenant's people).
         connections = ChannelConnection.objects.filter(
             account_id=connection.account_id,
@@ -299,7 +299,7 @@ def connection_disconnect(*, connection: ChannelConnection, reason: str) -> list
 @transaction.atomic
 def profile_options_save(*, profile: Profile, values: dict) -> Profile:
     """A profile's own defaults for the options its platform declares with `profile_default`
-    (TikTok: privacy level and interaction switches); a post's own options win over them.
+    (e.g. a privacy level and interaction switches); a post's own options win over them.
 
     `values` maps option keys to stored values; an empty choice clears that default, so each
     post has to choose. Raises ValidationError naming the option.
@@ -315,9 +315,10 @@ def profile_options_save(*, profile: Profile, values: dict) -> Profile:
             errors[key] = [f"{provider.name} profiles have no default for {key}."]
         elif spec.kind == "choice" and value and value not in dict(spec.choices):
             allowed = ", ".join(dict(spec.choices))
-            errors[key] = [f"{spec.label} must be one of {allowed}, or empty to choose per post."]
+            label = spec.default_label or spec.label
+            errors[key] = [f"{label} must be one of {allowed}, or empty to choose per post."]
         elif spec.kind == "bool" and not isinstance(value, bool):
-            errors[key] = [f"{spec.label} must be true or false."]
+            errors[key] = [f"{spec.default_label or spec.label} must be true or false."]
     if errors:
         raise ValidationError(errors)
     # Locked and re-read: a reconnect may be merging its own keys into extra meanwhile.

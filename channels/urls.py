@@ -22,6 +22,6 @@ urlpatterns = [
         views.profile_options,
         name="profile_options",
     ),
-    # Server-to-server: a platform slug, or a grant family (Meta's `meta`: Instagram + Pages).
+    # Server-to-server: a platform slug, or a grant family (one callback for all its platforms).
     path("channels/<str:platform>/deauthorize/", views.deauthorize_callback, name="deauthorize"),
 ]

@@ -63,8 +63,8 @@ def _channel_page(request, account, credentials_forms: dict | None = None, statu
 @require_POST
 @account_member_required
 def profile_options(request, account, profile_id: int):
-    """A profile's posting defaults for the options its platform declares (TikTok: privacy
-    level and interaction switches)."""
+    """A profile's posting defaults for the options its platform declares (a privacy level,
+    interaction switches)."""
     profile = profiles_for_account(account=account).filter(pk=profile_id).first()
     if profile is None:
         raise Http404("No such profile in this account.")

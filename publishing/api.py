@@ -99,7 +99,7 @@ class TargetOut(Schema):
     platform_post_id: str
     permalink: str
     published_at: datetime | None
-    # The platform's publishing job (TikTok's publish_id), apart from the post's own id, which
+    # The platform's publishing job (a publish_id), apart from the post's own id, which
     # can arrive later; status_detail says so in words ("Published — waiting for …").
     publish_id: str
     status_detail: str

@@ -254,7 +254,7 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
 
 
 def targets_follow_ids(*, limit: int = 100) -> int:
-    """Published posts waiting for the platform's public id (TikTok after moderation)."""
+    """Published posts waiting for the platform's public id (some platforms after moderation)."""
     now = timezone.now()
     due = PostTarget.objects.filter(
         status=T.PUBLISHED, platform_state__id_pending=True, next_attempt_at__lte=now

@@ -52,7 +52,7 @@ class Post(models.Model):
     bucket = models.CharField(max_length=100, blank=True, db_index=True)
     link = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=300, blank=True)
-    # Per-platform choices for this post (e.g. TikTok privacy_level); they win over the profile's
+    # Per-platform choices for this post (e.g. a privacy_level); they win over the profile's
     # defaults in Profile.extra. Checked by each provider's validate_options.
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(
@@ -179,7 +179,7 @@ class PostTarget(models.Model):
 
     @property
     def publish_id(self) -> str:
-        """The platform's id of the publishing job (TikTok), before or beside the post's own id."""
+        """The platform's id of the publishing job, before or beside the post's own id."""
         return str(self.platform_state.get("publish_id", ""))
 
 

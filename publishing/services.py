@@ -121,9 +121,11 @@ def caption_problems(*, post: Post, caption: str) -> list[Problem]:
 
 def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for platform, found in problems.items():
-        for problem in found:
-            errors.setdefault(problem.field, []).append(f"{platform}: {problem.message}")
+    for found in problems.values():
+        for problem in found:  # each message names its platform by its proper name
+            messages = errors.setdefault(problem.field, [])
+            if problem.message not in messages:
+                messages.append(problem.message)
     return errors
 
 
@@ -182,7 +184,7 @@ def post_create(
 ) -> Post:
     """Create a post and one target per profile; submitting it also approves or queues it.
 
-    `options` are per-platform choices for this post (e.g. TikTok's privacy_level); they win
+    `options` are per-platform choices for this post (e.g. a privacy_level); they win
     over each profile's defaults and are checked by the profile's provider.
 
     Raises ValidationError naming the field; nothing is written in that case.

@@ -221,7 +221,7 @@ for _position, _key in enumerate(TOKEN_ENCRYPTION_KEYS, start=1):
             "print(Fernet.generate_key().decode())'."
         ) from None
 
-# "https://graph.facebook.com=http://127.0.0.1:8101,..." — points providers at fake servers.
+# "https://api.example.com=http://127.0.0.1:8101,..." — points providers at fake servers.
 SOCIALDIST_URL_REWRITES: list[tuple[str, str]] = []
 for _pair in env.list("SOCIALDIST_URL_REWRITES", default=[]):
     if "=" not in _pair:

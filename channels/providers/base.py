@@ -54,6 +54,7 @@ class OptionField:
     choices: tuple[tuple[str, str], ...] = ()
     prompt: str = ""  # the empty first choice of a select (no preselected value)
     default_prompt: str = ""  # the same, for the profile's default on the Channels page
+    default_label: str = ""  # its label there, where it reads differently
     help: str = ""
     invert: bool = False
     profile_default: bool = False

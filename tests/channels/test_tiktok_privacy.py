@@ -309,7 +309,7 @@ def test_the_settings_service_names_the_field_it_refuses(creator):
     switches = {"disable_comment": False, "disable_duet": False, "disable_stitch": False}
     with pytest.raises(ValidationError) as refused:
         profile_options_save(profile=creator, values={"privacy_level": "FRIENDS", **switches})
-    assert "Who can see this post must be one of" in refused.value.message_dict["privacy_level"][0]
+    assert "Privacy level must be one of" in refused.value.message_dict["privacy_level"][0]
     with pytest.raises(ValidationError) as refused:
         profile_options_save(profile=creator, values={"brand_content_toggle": True})
     assert (

@@ -71,10 +71,10 @@ def test_approval_required_waits_for_a_reviewer(api, profile, account):
         ({"targets": []}, "targets", "at least one profile"),
         ({"targets": [999999]}, "targets", "No profile with id 999999"),
         ({"post_type": "hologram"}, "post_type", "Use one of"),
-        ({"caption": "x" * 2201}, "caption", "2201 characters; instagram allows 2200"),
+        ({"caption": "x" * 2201}, "caption", "2201 characters; Instagram allows 2200"),
         ({"caption": " ".join(f"#t{i}" for i in range(31))}, "caption", "31 hashtags"),
-        ({"media": []}, "media", "needs 1 media item(s); it has 0"),
-        ({"post_type": "reel"}, "media", "takes video"),
+        ({"media": []}, "media", "Instagram feed posts need 1 media item; this one has 0"),
+        ({"post_type": "reel"}, "media", "Instagram reel posts take video only"),
     ],
 )
 def test_bad_input_is_refused_with_the_field_and_nothing_written(

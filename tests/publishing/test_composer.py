@@ -16,7 +16,7 @@ def test_live_check_counts_characters_per_platform(owner_client, account):
                                  HTTP_HX_REQUEST="true")  # fmt: skip
     page = response.content.decode()
     assert "2300 / 2200 characters" in page and "2300 / 63206 characters" in page
-    assert "Caption is 2300 characters; instagram allows 2200." in page
+    assert "Caption is 2300 characters; Instagram allows 2200." in page
     assert page.count('class="card preview"') == 2
 
 
@@ -68,7 +68,7 @@ def test_live_check_uses_the_post_type_s_own_caption_limit(
 
     page = response.content.decode()
     assert f"{length} / {limit} characters" in page
-    too_long = f"Caption is {length} characters; tiktok allows {limit}."
+    too_long = f"Caption is {length} characters; TikTok allows {limit}."
     assert (too_long in page) is over
     assert "Caption is" not in page.replace(too_long, "")  # no other caption limit applied
     preview = re.search(r'<p class="preview-text pre-wrap">(x*)</p>', page)

@@ -164,9 +164,13 @@ def test_concurrent_attach_runs_never_give_a_slot_twice(account, profile):
     ScheduleSettings.objects.create(account=account, temperature="hot")
     slots_compute()
     targets = waiting(account, profile, 40)
+    # The worker processes run at this test's (frozen) time, not the machine's: slots planned
+    # at NOW must still be ahead of them whatever the real date is.
     script = (
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'socialdist.settings');"
-        "django.setup(); from scheduling.services import targets_attach; targets_attach()"
+        "django.setup(); from datetime import datetime;"
+        "from scheduling.services import targets_attach;"
+        f"targets_attach(now=datetime.fromisoformat('{NOW.isoformat()}'))"
     )
     env = {**__import__("os").environ, "DATABASE_URL": database_url()}
     root = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from channels.providers.instagram import InstagramProvider
 from publishing.models import PostTarget
 from scheduling.models import ProfileSchedule, ScheduleSettings, Slot
 from scheduling.services import slots_compute
@@ -42,13 +43,15 @@ def test_automatic_slots_follow_the_temperature(account, profile, temperature, p
     assert all(b - a >= timedelta(hours=2) for a, b in zip(monday, monday[1:], strict=False))
 
 
-def test_automatic_windows_differ_by_platform(account):
-    linkedin = ProfileFactory(connection__account=account, platform="linkedin")
+def test_automatic_windows_differ_by_platform(account, profile):
+    """Each provider declares its own windows; a platform without any gets the default."""
     tiktok = ProfileFactory(connection__account=account, platform="tiktok")
+    unknown = ProfileFactory(connection__account=account, platform="someblog")
     with time_machine.travel(NOW, tick=False):
         slots_compute()
-    assert local_times(linkedin)[0] == "Mon 08:00"  # weekday mornings
+    assert local_times(profile)[0] == "Mon 11:00"  # Instagram: late morning
     assert local_times(tiktok)[0] == "Mon 19:00"  # evenings
+    assert local_times(unknown)[0] == "Mon 09:00"  # the default: early on weekdays
 
 
 def test_custom_times_per_weekday_in_the_account_zone(account, profile):
@@ -163,22 +166,21 @@ def test_adaptive_learns_each_profiles_best_hours_after_14_days(account, profile
     assert ProfileSchedule.objects.get(profile=profile).adaptive_times == schedule.adaptive_times
 
 
-def test_hot_automatic_slots_may_sit_exactly_two_hours_apart(account):
-    """LinkedIn's weekday windows are 08:00, 12:00, then 10:00: 2 h from each is enough."""
+def test_hot_automatic_slots_may_sit_exactly_two_hours_apart(account, profile, monkeypatch):
+    """Windows of 08:00, 12:00, then 10:00: 2 h from each is enough."""
+    table = ("08:00", "12:00", "10:00")
+    monkeypatch.setattr(InstagramProvider, "windows", {"weekday": table, "weekend": table})
     ScheduleSettings.objects.create(account=account, temperature="hot", horizon_days=1)
-    linkedin = ProfileFactory(connection__account=account, platform="linkedin")
     with time_machine.travel(NOW, tick=False):
         call_command("compute_slots", stdout=StringIO())
-    assert local_times(linkedin) == ["Mon 08:00", "Mon 10:00", "Mon 12:00"]
+    assert local_times(profile)[:3] == ["Mon 08:00", "Mon 10:00", "Mon 12:00"]
 
 
 def test_automatic_slots_skip_preferred_times_closer_than_two_hours(account, profile, monkeypatch):
     """A window table whose favourite times crowd together: the next preferred time that keeps
     2 h from every chosen one is taken instead, so a hot day is still spread out."""
-    from scheduling import windows
-
-    crowded = ["11:00", "12:00", "12:30", "09:30", "13:00", "14:00", "15:00", "19:00"]
-    monkeypatch.setitem(windows.WINDOWS, "instagram", {"weekday": crowded, "weekend": crowded})
+    crowded = ("11:00", "12:00", "12:30", "09:30", "13:00", "14:00", "15:00", "19:00")
+    monkeypatch.setattr(InstagramProvider, "windows", {"weekday": crowded, "weekend": crowded})
     ScheduleSettings.objects.create(account=account, temperature="hot", horizon_days=2)
     with time_machine.travel(NOW, tick=False):
         call_command("compute_slots", stdout=StringIO())

@@ -101,6 +101,7 @@ OPTIONS = (
         choices=tuple(PRIVACY_CHOICES),
         prompt="Choose who can see this post…",
         default_prompt="Choose who can see posts…",
+        default_label="Privacy level",
         help="Needed to publish directly, unless the profile has a default on the Channels "
         "page; drafts sent to the TikTok app ask there.",
         profile_default=True,
