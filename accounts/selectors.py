@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import ClientAccount, Membership, Role, User
+from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
 
 
 def accounts_for_user(*, user: User) -> QuerySet[ClientAccount]:
@@ -10,9 +10,13 @@ def accounts_for_user(*, user: User) -> QuerySet[ClientAccount]:
     return ClientAccount.objects.filter(memberships__user=user).order_by("name")
 
 
+def account_for_user(*, user: User, slug: str) -> ClientAccount | None:
+    return accounts_for_user(user=user).filter(slug=slug).first()
+
+
 def account_for_user_or_404(*, user: User, slug: str) -> ClientAccount:
     """Outsiders get a 404, never a 403: they must not learn that the account exists."""
-    account = accounts_for_user(user=user).filter(slug=slug).first()
+    account = account_for_user(user=user, slug=slug)
     if account is None:
         raise Http404("No such account.")
     return account
@@ -26,3 +30,7 @@ def membership_role(*, user: User, account: ClientAccount) -> str | None:
 
 def user_is_account_admin(*, user: User, account: ClientAccount) -> bool:
     return membership_role(user=user, account=account) == Role.ADMIN
+
+
+def external_reviewers_for(*, account: ClientAccount) -> QuerySet[ExternalReviewer]:
+    return account.external_reviewers.all()

@@ -80,6 +80,14 @@ def account_set_publishing(*, account: ClientAccount, user: User, enabled: bool)
     return account
 
 
+def account_utm_save(*, account: ClientAccount, enabled: bool, campaign: str) -> ClientAccount:
+    """Link tracking: whether published links get UTM tags, and the campaign name they carry."""
+    account.utm_enabled = enabled
+    account.utm_campaign = campaign.strip()[:100]
+    account.save(update_fields=["utm_enabled", "utm_campaign"])
+    return account
+
+
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -1,7 +1,6 @@
 """Metric collection 1 h, 24 h and 7 d after publishing, and what is learned from it."""
 
 import logging
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,11 +21,13 @@ from analytics.models import (
 from channels.http import PlatformError
 from channels.providers import get_provider, provider_class
 from channels.providers.base import Metrics, MetricsRequest
+from socialdist.leases import rows_claim_batch
+from socialdist.retries import RetrySchedule
 
 logger = logging.getLogger("socialdist.analytics")
 
 # A failed read is tried again after these waits, then given up (the others never wait on it).
-RETRY_WAITS = (
+RETRY_WAITS = RetrySchedule.of(
     timedelta(minutes=5),
     timedelta(minutes=30),
     timedelta(hours=2),
@@ -119,10 +120,13 @@ def _claim(now, limit) -> list[MetricCollection]:
         gave_up=False,
         due_at__lte=now,
     )
-    ids = list(due.order_by("due_at").values_list("pk", flat=True)[:limit])
-    token = uuid.uuid4().hex
     # Moving next_attempt_at under the same conditions makes two runs take disjoint sets.
-    due.filter(pk__in=ids).update(claim=token, next_attempt_at=now + LEASE)
+    token, _ = rows_claim_batch(
+        due.order_by("due_at"),
+        token_field="claim",
+        limit=limit,
+        write={"next_attempt_at": now + LEASE},
+    )
     return list(
         MetricCollection.objects.filter(claim=token).select_related(
             "target__profile__connection", "target__post"
@@ -182,13 +186,14 @@ def _close_unmeasurable(collections: list[MetricCollection], reason: str) -> Non
 
 def _failed(collection: MetricCollection, error: PlatformError | None, now) -> None:
     attempts = collection.attempts + 1
-    gave_up = attempts > len(RETRY_WAITS)
+    wait = RETRY_WAITS.wait(attempts)
+    gave_up = wait is None
     message = f"{error.code}: {error.message}" if error else "no answer for this post"
     MetricCollection.objects.filter(pk=collection.pk).update(
         attempts=attempts,
         last_error=message[:300],
         gave_up=gave_up,
-        next_attempt_at=None if gave_up else now + RETRY_WAITS[attempts - 1],
+        next_attempt_at=None if wait is None else now + wait,
         claim="",
     )
 

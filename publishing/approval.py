@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
 from publishing.models import AuditEntry, Post, PostComment, PostStatus, ReviewLink, TargetStatus
+from publishing.selectors import posts_for_account
 from publishing.services import (
     Actor,
     InvalidTransition,
@@ -28,7 +29,7 @@ from publishing.services import (
     target_slot_release,
     target_transition,
 )
-from scheduling.models import Slot
+from socialdist.leases import row_claim
 
 LINK_SALT = "socialdist.review-link"
 DECIDERS = (Role.ADMIN, Role.REVIEWER)
@@ -127,8 +128,7 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
             Post.objects.filter(pk=post.pk).update(version=new_version)
             for target in post.targets.filter(status=TargetStatus.SCHEDULED):
                 # A slot the scheduler gave is handed back; a time a person chose is kept.
-                had_slot = Slot.objects.filter(target=target).exists()
-                target_slot_release(target)
+                had_slot = target_slot_release(target)
                 target_transition(
                     target=target,
                     to=TargetStatus.PENDING,
@@ -145,6 +145,20 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
             )
     post.caption, post.version, post.changed_by_key = caption, new_version, actor.identity
     return post
+
+
+def posts_approve_many(*, account: ClientAccount, actor: Actor, post_ids: list[int]) -> int:
+    """Approve each of these posts still awaiting approval; returns how many were approved
+    (one the actor may not approve, e.g. their own change, is skipped)."""
+    approved = 0
+    waiting = posts_for_account(account=account, status=PostStatus.AWAITING_APPROVAL)
+    for post in waiting.filter(pk__in=post_ids):
+        try:
+            post_approve(post=post, actor=actor)
+            approved += 1
+        except InvalidTransition:
+            continue
+    return approved
 
 
 def awaiting_since(post: Post):
@@ -230,8 +244,10 @@ def review_link_act(*, token: str, action: str, comment: str = "") -> ReviewLink
     with transaction.atomic():
         link = review_link_resolve(token)
         # Single use: the conditional update decides between two racing submissions.
-        if not ReviewLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
-            used_at=timezone.now(), used_for=action
+        if not row_claim(
+            ReviewLink.objects.filter(used_at__isnull=True),
+            pk=link.pk,
+            write={"used_at": timezone.now(), "used_for": action},
         ):
             raise LinkProblem("This link was already used.")
         actor = Actor(user=link.reviewer, label=f"{link.reviewer_email} via email link")

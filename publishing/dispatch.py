@@ -9,41 +9,45 @@ Retry policy by PlatformError.kind (DESIGN.md):
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.models import ConnectionStatus
 from channels.providers import get_provider
-from channels.providers.base import ClaimLost, Content, NotReady, PublishRequest, SentToDrafts
+from channels.providers.base import ClaimLost, NotReady, SentToDrafts
 from channels.services import connection_disconnect, connection_refresh
-from publishing import utm
+from publishing.claims import (  # noqa: F401  (re-exported: callers claim through the dispatcher)
+    DISPATCHER,
+    claims_take,
+    due_targets,
+    processing_due,
+    targets_claim_due,
+)
 from publishing.events import target_event
 from publishing.models import (
-    AuditEntry,
     EventType,
     Heartbeat,
     PostingMode,
-    PostStatus,
     PostTarget,
     PublishAttempt,
     TargetStatus,
 )
 from publishing.notifications import manual_target_notify
-from publishing.services import Actor, audit_entry, post_content, target_transition
-from publishing.signals import target_published
+from publishing.requests import publish_content, publish_request
+from publishing.services import post_content, target_announce_published
+from publishing.transitions import target_transition
+from socialdist.leases import new_token, rows_claim_each
+from socialdist.retries import RetrySchedule
 
 logger = logging.getLogger("socialdist.dispatch")
 
 T = TargetStatus
-DISPATCHER = Actor(label="dispatcher")
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
+# Transient errors: retry after 1, 5, 25 minutes; after the third failed retry the target fails.
+RETRY_DELAYS = RetrySchedule.of(timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 RATE_LIMIT_WAIT = timedelta(minutes=15)
 DRAFT_POLL = timedelta(minutes=15)
 
@@ -57,69 +61,6 @@ class DispatchResult:
     held: int = 0
     manual: int = 0
     reconciled: int = 0
-
-
-def due_targets(now=None):
-    now = now or timezone.now()
-    return PostTarget.objects.filter(
-        Q(next_attempt_at__isnull=True, scheduled_at__lte=now) | Q(next_attempt_at__lte=now),
-        status=T.SCHEDULED,
-        post__status=PostStatus.APPROVED,
-    )
-
-
-def targets_claim_due(*, limit: int | None = None) -> list[int]:
-    """The ids of `claims_take`, for callers that publish in this process."""
-    return claims_take(limit=limit)[1]
-
-
-def claims_take(*, limit: int | None = None) -> tuple[str, list[int]]:
-    """Claim up to `limit` due targets for this worker; no target is ever claimed twice.
-
-    Returns the claim token with the ids: a publish task carries the token, so a redelivered task
-    cannot publish a target that has been claimed again since.
-
-    One conditional UPDATE stamps a fresh claim token on rows still `scheduled`, so whatever another
-    dispatcher took first no longer matches. On PostgreSQL the candidates are also read with
-    FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint batches instead of racing for
-    the same rows.
-    """
-    now = timezone.now()
-    limit = limit or settings.DISPATCH_BATCH_SIZE
-    token = uuid.uuid4().hex
-    with transaction.atomic():
-        due = due_targets(now).order_by("scheduled_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        candidates = list(due.values_list("pk", flat=True)[:limit])
-        waiting = processing_due(now).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
-        resumed = list(waiting.values_list("pk", flat=True)[: max(0, limit - len(candidates))])
-        if not candidates and not resumed:
-            return token, []
-        PostTarget.objects.filter(pk__in=candidates, status=T.SCHEDULED).update(
-            status=T.PUBLISHING, claim_token=token, claimed_at=now, updated_at=now
-        )
-        claimed = list(PostTarget.objects.filter(claim_token=token).values_list("pk", "post_id"))
-        AuditEntry.objects.bulk_create(
-            audit_entry(
-                post_id=post_id, target_id=pk, frm=T.SCHEDULED, to=T.PUBLISHING, actor=DISPATCHER
-            )
-            for pk, post_id in claimed
-        )
-        # Still `publishing` while the platform processes: claimed again, no new transition.
-        PostTarget.objects.filter(pk__in=resumed, status=T.PUBLISHING, claim_token="").update(
-            claim_token=token, claimed_at=now, updated_at=now
-        )
-    return token, list(PostTarget.objects.filter(claim_token=token).values_list("pk", flat=True))
-
-
-def processing_due(now=None):
-    """Targets the platform is processing whose next status check is due (claim released)."""
-    return PostTarget.objects.filter(
-        status=T.PUBLISHING, claim_token="", next_attempt_at__lte=now or timezone.now()
-    )
 
 
 def dispatch_due(*, limit: int | None = None) -> DispatchResult:
@@ -155,16 +96,15 @@ def targets_poll_drafts(*, limit: int = 100) -> int:
     now = timezone.now()
     due = PostTarget.objects.filter(status=T.SENT_TO_DRAFTS, next_attempt_at__lte=now)
     polled = 0
-    for target_id, next_at in list(due.values_list("pk", "next_attempt_at")[:limit]):
-        # Move the next poll first so two dispatchers never poll the same target.
-        if not PostTarget.objects.filter(
-            pk=target_id, status=T.SENT_TO_DRAFTS, next_attempt_at=next_at
-        ).update(next_attempt_at=now + DRAFT_POLL):
-            continue
+    # Each one's next poll moves first, so two dispatchers never poll the same target.
+    leased = rows_claim_each(
+        due, seen_field="next_attempt_at", write={"next_attempt_at": now + DRAFT_POLL}, limit=limit
+    )
+    for target_id in leased:
         target = _load(target_id)
         provider = get_provider(target.profile.platform)
         try:
-            published = provider.draft_status(_publish_request(target, post_content(target.post)))
+            published = provider.draft_status(publish_request(target, post_content(target.post)))
         except PlatformError as exc:
             if exc.kind == PERMANENT:
                 _fail(target, code=exc.code, message=exc.message)
@@ -224,7 +164,7 @@ def _publish_claimed(target: PostTarget) -> str:
         _record(target, started=timezone.now(), ms=0, outcome="invalid", code=problems[0].code)
         return T.FAILED
 
-    request = _publish_request(target, content)
+    request = publish_request(target, content)
     if request.state.get("lost_answer"):  # an earlier answer was lost: look before trying again
         earlier = PlatformError(
             TRANSIENT, "answer_lost", "An earlier answer was lost.", maybe_delivered=True
@@ -264,60 +204,6 @@ def _publish_claimed(target: PostTarget) -> str:
     return T.PUBLISHED
 
 
-def publish_content(target: PostTarget) -> Content:
-    """The post as this target sends it: UTM tags on every link when the account wants them."""
-    content = post_content(target.post)
-    account = target.post.account
-    if account.utm_enabled:
-        params = utm.utm_params(
-            platform=target.profile.platform,
-            campaign=target.post.bucket or account.utm_campaign or account.slug,
-            target_id=target.pk,
-        )
-        content.caption = utm.tag_text(content.caption, params)
-        content.link = utm.tag_url(content.link, params) if content.link else ""
-    return content
-
-
-def _publish_request(target: PostTarget, content: Content) -> PublishRequest:
-    state = dict(target.platform_state)
-    claimed = target.status == T.PUBLISHING and bool(target.claim_token)
-
-    def _mine(**fields) -> None:
-        """Write to the target while this worker still holds the claim, renewing its lease."""
-        rows = PostTarget.objects.filter(pk=target.pk)
-        if claimed:
-            fields["claimed_at"] = timezone.now()
-            rows = rows.filter(status=T.PUBLISHING, claim_token=target.claim_token)
-        if not rows.update(**fields) and claimed:
-            raise ClaimLost(f"target {target.pk} was claimed again")
-
-    def checkpoint(values: dict) -> None:
-        state.update(values)  # the provider sees its own progress at once
-        target.platform_state = dict(state)
-        _mine(platform_state=target.platform_state)
-
-    def keep_alive() -> None:
-        if claimed:
-            _mine()
-
-    profile = target.profile
-    drafts = target.posting_mode == PostingMode.MANUAL
-    return PublishRequest(
-        target_id=target.pk,
-        content=content,
-        profile_external_id=profile.external_id,
-        access_token=profile.api_token,
-        credentials=profile.api_credentials,
-        state=state,
-        checkpoint=checkpoint,
-        mode="drafts" if drafts else "automatic",
-        profile_username=profile.username,
-        options={**profile.extra, **target.post.options},  # the post wins over the profile
-        keep_alive=keep_alive,
-    )
-
-
 def _wait_for_processing(target: PostTarget, exc: NotReady) -> None:
     """The platform is processing: the target stays `publishing` (the queue and calendar tell
     the truth), its claim is released, and the dispatcher claims it again when the check is due."""
@@ -332,8 +218,10 @@ def _wait_for_processing(target: PostTarget, exc: NotReady) -> None:
 
 
 # After PUBLISH_COMPLETE without the public id: 30 s, 1, 2, 5, 10, 30 min, then hourly to 72 h.
-ID_FOLLOW_DELAYS = tuple(timedelta(seconds=s) for s in (30, 60, 120, 300, 600, 1800))
 ID_FOLLOW_EVERY = timedelta(hours=1)
+ID_FOLLOW_DELAYS = RetrySchedule.of(
+    *(timedelta(seconds=s) for s in (30, 60, 120, 300, 600, 1800)), then=ID_FOLLOW_EVERY
+)
 ID_FOLLOW_FOR = timedelta(hours=72)
 
 
@@ -355,7 +243,7 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
         platform_post_id=published.platform_post_id,
         permalink=published.permalink,
         published_at=now,
-        next_attempt_at=now + ID_FOLLOW_DELAYS[0] if published.id_pending else None,
+        next_attempt_at=now + ID_FOLLOW_DELAYS.wait(1) if published.id_pending else None,
         error_code="",
         error_message="",
         platform_state=state,
@@ -365,12 +253,6 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
         target_announce_published(target)
 
 
-def target_announce_published(target: PostTarget, *, measured_from=None) -> None:
-    """Once the post is settled with its id (or certainly without one): the event, the metric reads."""
-    target_event(target=target, event=EventType.TARGET_PUBLISHED)
-    target_published.send(sender=PostTarget, target=target, since=measured_from)
-
-
 def targets_follow_ids(*, limit: int = 100) -> int:
     """Published posts waiting for the platform's public id (some platforms after moderation)."""
     now = timezone.now()
@@ -378,12 +260,12 @@ def targets_follow_ids(*, limit: int = 100) -> int:
         status=T.PUBLISHED, platform_state__id_pending=True, next_attempt_at__lte=now
     )
     followed = 0
-    for target_id, next_at in list(due.values_list("pk", "next_attempt_at")[:limit]):
-        # Move the next check first so two dispatchers never ask for the same target.
-        if not PostTarget.objects.filter(pk=target_id, next_attempt_at=next_at).update(
-            next_attempt_at=now + ID_FOLLOW_EVERY
-        ):
-            continue
+    # Each one's next check moves first, so two dispatchers never ask for the same target.
+    leased = rows_claim_each(
+        due, seen_field="next_attempt_at", write={"next_attempt_at": now + ID_FOLLOW_EVERY},
+        limit=limit,
+    )  # fmt: skip
+    for target_id in leased:
         _follow_id(_load(target_id), now)
         followed += 1
     return followed
@@ -393,7 +275,7 @@ def _follow_id(target: PostTarget, now) -> None:
     provider = get_provider(target.profile.platform)
     state = dict(target.platform_state)
     try:
-        found = provider.public_id(_publish_request(target, post_content(target.post)))
+        found = provider.public_id(publish_request(target, post_content(target.post)))
     except PlatformError as exc:
         if exc.kind != PERMANENT:
             found = None  # a blip, a rate limit or a token being renewed: ask again later
@@ -421,7 +303,7 @@ def _follow_id(target: PostTarget, now) -> None:
         return
     polls = int(state.get("id_polls", 0)) + 1
     state["id_polls"] = polls
-    delay = ID_FOLLOW_DELAYS[polls] if polls < len(ID_FOLLOW_DELAYS) else ID_FOLLOW_EVERY
+    delay = ID_FOLLOW_DELAYS.wait(polls + 1)  # the first wait was set when it was published
     PostTarget.objects.filter(pk=target.pk).update(
         next_attempt_at=now + delay, platform_state=state
     )
@@ -449,13 +331,13 @@ def targets_reconcile_stuck(*, lease: timedelta | None = None) -> int:
         claim_token="", next_attempt_at__isnull=False
     )
     settled = 0
-    for target_id, claimed_at in list(stuck.values_list("pk", "claimed_at")[:100]):
-        # Claim it afresh first: two dispatchers never reconcile the same target, and the lost
-        # worker, should it wake up, no longer holds the claim and cannot settle it.
-        if not PostTarget.objects.filter(
-            pk=target_id, status=T.PUBLISHING, claimed_at=claimed_at
-        ).update(claimed_at=now, claim_token=uuid.uuid4().hex):
-            continue
+    # Claim each afresh first: two dispatchers never reconcile the same target, and the lost
+    # worker, should it wake up, no longer holds the claim and cannot settle it.
+    leased = rows_claim_each(
+        stuck, seen_field="claimed_at", limit=100,
+        write=lambda: {"claimed_at": now, "claim_token": new_token()},
+    )  # fmt: skip
+    for target_id in leased:
         _reconcile(_load(target_id))
         settled += 1
     return settled
@@ -494,7 +376,9 @@ def _settle_lost_answer(
     except SentToDrafts:
         return _sent_to_drafts(target)
     except PlatformError as lookup:
-        if lookup.kind in (TRANSIENT, RATE_LIMITED) and target.attempts < len(RETRY_DELAYS):
+        if lookup.kind in (TRANSIENT, RATE_LIMITED) and not RETRY_DELAYS.exhausted(
+            target.attempts + 1
+        ):
             request.checkpoint({"lost_answer": True})
             return _settle_error(target, exc)
         if _certainly_failed(lookup):  # the platform says it failed: no person needs to check
@@ -522,7 +406,7 @@ def _settle_lost_answer(
 
 def _reconcile(target: PostTarget) -> None:
     provider = get_provider(target.profile.platform)
-    request = _publish_request(target, publish_content(target))
+    request = publish_request(target, publish_content(target))
     try:
         published = provider.reconcile(request)
     except NotReady as processing:  # it went through and the platform is still processing
@@ -597,8 +481,8 @@ def _settle_error(target: PostTarget, exc: PlatformError) -> str:
         return T.PENDING
     if exc.kind == TRANSIENT:
         attempts = target.attempts + 1
-        if attempts <= len(RETRY_DELAYS):
-            delay = RETRY_DELAYS[attempts - 1]
+        delay = RETRY_DELAYS.wait(attempts)
+        if delay is not None:
             target_transition(
                 target=target,
                 to=T.SCHEDULED,

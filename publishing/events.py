@@ -28,17 +28,20 @@ from publishing.models import (
     WebhookEndpoint,
 )
 from publishing.webhook_urls import UnsafeWebhookURL, webhook_destination, webhook_post
+from socialdist.leases import row_claim
+from socialdist.retries import RetrySchedule
 
 logger = logging.getLogger("socialdist.webhooks")
 
 # After the first try: 1 min, 5 min, 25 min, 2 h, 12 h; then the delivery is marked failed.
-DELIVERY_RETRIES = (
+DELIVERY_RETRIES = RetrySchedule.of(
     timedelta(minutes=1),
     timedelta(minutes=5),
     timedelta(minutes=25),
     timedelta(hours=2),
     timedelta(hours=12),
 )
+DELIVERY_LEASE = timedelta(minutes=10)
 DELIVERY_TIMEOUT = (5, 10)
 
 
@@ -107,9 +110,11 @@ def delivery_send(*, delivery_id: int) -> str:
     """Send one delivery now; on failure schedule the next try or give up. Returns the status."""
     now = timezone.now()
     # Claim by moving next_attempt_at: two workers never send the same try.
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + timedelta(minutes=10))
+    claimed = row_claim(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now),
+        pk=delivery_id,
+        write={"next_attempt_at": now + DELIVERY_LEASE},
+    )
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     if not claimed:
         return delivery.status
@@ -154,10 +159,10 @@ def delivery_send(*, delivery_id: int) -> str:
             timezone.now(),
             None,
         )
-    elif delivery.attempts > len(DELIVERY_RETRIES):
+    elif DELIVERY_RETRIES.exhausted(delivery.attempts):
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
     else:
-        delivery.next_attempt_at = timezone.now() + DELIVERY_RETRIES[delivery.attempts - 1]
+        delivery.next_attempt_at = timezone.now() + DELIVERY_RETRIES.wait(delivery.attempts)
     delivery.save()
     if error:
         logger.warning("webhook %s to %s: %s", delivery.pk, delivery.endpoint.url, error)

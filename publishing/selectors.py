@@ -2,11 +2,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import ClientAccount
-from publishing.models import Heartbeat, Post, PostMedia, PostStatus, PostTarget, TargetStatus
+from publishing.models import (
+    AuditEntry,
+    Heartbeat,
+    Post,
+    PostComment,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    PublishAttempt,
+    TargetStatus,
+    WebhookEndpoint,
+)
 
 
 def posts_for_account(
@@ -119,3 +130,38 @@ def scheduler_health() -> SchedulerHealth:
 def media_for_path(path: str) -> PostMedia | None:
     """The uploaded file stored under `path` (its row holds the sniffed type)."""
     return PostMedia.objects.filter(file=path).exclude(file="").first()
+
+
+def webhooks_for_account(*, account: ClientAccount) -> QuerySet[WebhookEndpoint]:
+    return account.webhooks.all()
+
+
+def webhook_for_account(*, account: ClientAccount, webhook_id: int) -> WebhookEndpoint | None:
+    return account.webhooks.filter(pk=webhook_id).first()
+
+
+def post_prefetch_snapshots(*, post: Post) -> Post:
+    """The post page shows each target's metric snapshots."""
+    prefetch_related_objects([post], "targets__snapshots")
+    return post
+
+
+def post_audit(*, post: Post) -> QuerySet[AuditEntry]:
+    return post.audit.select_related("actor")
+
+
+def post_attempts(*, post: Post) -> QuerySet[PublishAttempt]:
+    return PublishAttempt.objects.filter(target__post=post).order_by("-started_at")
+
+
+def post_comments(*, post: Post) -> QuerySet[PostComment]:
+    return post.comments.all()
+
+
+def targets_for_queue(*, account: ClientAccount) -> QuerySet[PostTarget]:
+    """The queue: every target of the account, latest time first (filters narrow it)."""
+    return (
+        PostTarget.objects.filter(post__account=account)
+        .select_related("post", "profile")
+        .order_by("-scheduled_at", "-pk")
+    )

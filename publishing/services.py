@@ -1,4 +1,4 @@
-"""Writes for posts and targets. Every status change goes through a transition that audits it."""
+"""Writes for posts and targets. Every status change goes through publishing.transitions."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,13 +8,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ClientAccount, User
+from accounts.models import ClientAccount
 from channels.models import Profile
 from channels.providers import get_provider
 from channels.providers.base import Content, MediaItem, Problem
+from channels.selectors import profiles_for_account
+from publishing.events import target_event
 from publishing.media import MediaRejected, media_sniff
 from publishing.models import (
-    AuditEntry,
+    EventType,
     MediaKind,
     Post,
     PostingMode,
@@ -24,50 +26,19 @@ from publishing.models import (
     PostType,
     TargetStatus,
 )
-from publishing.signals import target_published
+from publishing.signals import post_approved, target_published, target_slot_released
+from publishing.transitions import (  # noqa: F401  (re-exported: the transition API callers know)
+    SYSTEM,
+    TARGET_TRANSITIONS,
+    Actor,
+    InvalidTransition,
+    audit_entry,
+    post_transition,
+    target_transition,
+)
 from socialdist.validators import validate_http_url, validate_year
 
 T = TargetStatus
-# Which target transitions are legal (DESIGN.md "Post lifecycle").
-TARGET_TRANSITIONS: dict[str, set[str]] = {
-    T.PENDING: {T.SCHEDULED, T.MANUAL, T.CANCELLED},
-    T.SCHEDULED: {T.PUBLISHING, T.PENDING, T.CANCELLED, T.SCHEDULED},
-    T.PUBLISHING: {T.PUBLISHED, T.FAILED, T.SCHEDULED, T.PENDING, T.MANUAL, T.SENT_TO_DRAFTS},
-    # FAILED → PUBLISHED only for an `unconfirmed` target a person confirms went out
-    # (target_settle_unconfirmed): the platform could not tell us, so nothing else may claim it.
-    T.FAILED: {T.SCHEDULED, T.PENDING, T.CANCELLED, T.PUBLISHED},
-    T.MANUAL: {T.PUBLISHED, T.CANCELLED},
-    T.SENT_TO_DRAFTS: {T.PUBLISHED, T.FAILED, T.CANCELLED},
-    T.PUBLISHED: set(),
-    T.CANCELLED: {T.PENDING},
-}
-
-
-class InvalidTransition(Exception):
-    pass
-
-
-@dataclass
-class Actor:
-    """Who made a change: a person, or a labelled system/API caller."""
-
-    user: User | None = None
-    label: str = ""
-    key: str = ""  # who, for four eyes, when there is no user (e.g. "token:12")
-
-    @property
-    def text(self) -> str:
-        return self.label or (self.user.email if self.user else "system")
-
-    @property
-    def identity(self) -> str:
-        """The same person (or API token) through any door: app, admin, email link or API."""
-        if self.user is not None:
-            return f"user:{self.user.pk}"
-        return self.key or f"label:{self.label}"
-
-
-SYSTEM = Actor(label="system")
 
 
 @dataclass
@@ -75,65 +46,6 @@ class MediaInput:
     kind: str = ""  # for uploads, read from the bytes
     url: str = ""
     upload: UploadedFile | None = None
-
-
-def audit_entry(*, post_id: int, target_id: int | None, frm: str, to: str, actor: Actor, reason=""):
-    return AuditEntry(
-        post_id=post_id,
-        target_id=target_id,
-        from_status=frm,
-        to_status=to,
-        actor=actor.user,
-        actor_label=actor.text[:100],
-        reason=reason[:500],
-    )
-
-
-def target_transition(
-    *, target: PostTarget, to: str, actor: Actor, reason: str = "", **fields
-) -> bool:
-    """Move a target from its current status to `to`, only if nobody moved it meanwhile.
-
-    A conditional UPDATE (WHERE status = current) makes concurrent transitions safe: exactly one
-    wins; the loser gets False and changes nothing.
-    """
-    frm = target.status
-    if to not in TARGET_TRANSITIONS[frm]:
-        raise InvalidTransition(f"A {frm} target cannot become {to}.")
-    now = timezone.now()
-    match: dict = {"pk": target.pk, "status": frm}
-    if frm == T.PUBLISHING and target.claim_token:
-        match["claim_token"] = target.claim_token  # only the worker holding the claim settles it
-    with transaction.atomic():
-        updated = PostTarget.objects.filter(**match).update(status=to, updated_at=now, **fields)
-        if not updated:
-            return False
-        audit_entry(
-            post_id=target.post_id, target_id=target.pk, frm=frm, to=to, actor=actor, reason=reason
-        ).save()
-    target.status = to
-    for name, value in fields.items():
-        setattr(target, name, value)
-    return True
-
-
-def post_transition(
-    *, post: Post, to: str, actor: Actor, reason: str = "", version: int | None = None, **fields
-) -> None:
-    """Conditional on the status (and version) the caller saw: a concurrent change wins."""
-    frm = post.status
-    match = {"pk": post.pk, "status": frm}
-    if version is not None:
-        match["version"] = version
-    with transaction.atomic():
-        if not Post.objects.filter(**match).update(status=to, updated_at=timezone.now(), **fields):
-            raise InvalidTransition("The post changed meanwhile; reload it and try again.")
-        audit_entry(
-            post_id=post.pk, target_id=None, frm=frm, to=to, actor=actor, reason=reason
-        ).save()
-    post.status = to
-    for name, value in fields.items():
-        setattr(post, name, value)
 
 
 def media_item(media: PostMedia) -> MediaItem:
@@ -170,6 +82,41 @@ def content_problems(*, content: Content, profiles: list[Profile]) -> dict[str, 
         if found:
             problems[platform] = found
     return problems
+
+
+def composer_rows(
+    *, account: ClientAccount, caption: str, post_type: str, title: str, profile_ids: list[int]
+) -> list[dict]:
+    """The composer's live check, per platform: the character count against its limit (the post
+    type's own limit first), problems (media are checked on save), and a preview."""
+    ids = profile_ids
+    profiles = list(profiles_for_account(account=account).filter(pk__in=ids))
+    content = Content(post_type=post_type, caption=caption, media=[], title=title)
+    rows = []
+    for platform in sorted({p.platform for p in profiles}):
+        provider = get_provider(platform)
+        limit = provider.caption_limit(post_type)
+        problems = [p for p in provider.validate(content) if p.code != "media_count"]
+        rows.append({
+            "platform": provider.name, "count": len(caption), "limit": limit,
+            "problems": problems, "preview": caption[:limit] if limit else caption,
+            "profiles": [p.name for p in profiles if p.platform == platform],
+        })  # fmt: skip
+    return rows
+
+
+def caption_problems(*, post: Post, caption: str) -> list[Problem]:
+    """An edit changes only the caption: its problems on the post's platforms (media problems
+    are the composer's to report)."""
+    content = post_content(post)
+    content.caption = caption
+    profiles = [t.profile for t in post.targets.all()]
+    return [
+        p
+        for found in content_problems(content=content, profiles=profiles).values()
+        for p in found
+        if p.field == "caption"
+    ]
 
 
 def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
@@ -364,10 +311,8 @@ def post_approve(*, post: Post, actor: Actor, reason: str = "", version: int | N
     )
     for target in post.targets.filter(status=T.PENDING, scheduled_at__isnull=False):
         target_transition(target=target, to=T.SCHEDULED, actor=actor, reason="requested time")
-    # The rest take the next free slot now, so the caller sees their times at once.
-    from scheduling.services import targets_attach  # scheduling builds on this module
-
-    targets_attach(target_ids=list(post.targets.values_list("pk", flat=True)))
+    # The rest take the next free slot now (scheduling listens), so the caller sees their times.
+    post_approved.send(sender=Post, post=post)
     return post
 
 
@@ -419,10 +364,10 @@ def target_cancel(*, target: PostTarget, actor: Actor) -> PostTarget:
     return target
 
 
-def target_slot_release(target: PostTarget) -> None:
-    from scheduling.services import slot_free  # scheduling builds on this module
-
-    slot_free(target=target)
+def target_slot_release(target: PostTarget) -> bool:
+    """The target gives up its slot, if it had one (scheduling listens); True if it had one."""
+    replies = target_slot_released.send(sender=PostTarget, target=target)
+    return any(bool(reply) for _, reply in replies)
 
 
 def target_reschedule(*, target: PostTarget, actor: Actor, scheduled_at: datetime) -> PostTarget:
@@ -515,11 +460,15 @@ def target_settle_unconfirmed(
         error_message="",
     ):
         raise changed
-    # The same event and metric reads as a post the dispatcher published (it builds on us).
-    from publishing.dispatch import target_announce_published
-
+    # The same event and metric reads as a post the dispatcher published.
     target_announce_published(target)
     return target
+
+
+def target_announce_published(target: PostTarget, *, measured_from=None) -> None:
+    """Once the post is settled with its id (or certainly without one): the event, the metric reads."""
+    target_event(target=target, event=EventType.TARGET_PUBLISHED)
+    target_published.send(sender=PostTarget, target=target, since=measured_from)
 
 
 def targets_release_held(*, connection, actor: Actor = SYSTEM) -> int:
@@ -558,3 +507,35 @@ def targets_hold_for_connection(*, connection) -> int:
             error_message=f"{connection} is disconnected; reconnect it to release this post.",
         )
     return held
+
+
+BULK_ACTIONS = ("cancel", "retry", "reschedule")
+
+
+def targets_bulk_act(
+    *,
+    account: ClientAccount,
+    actor: Actor,
+    action: str,
+    target_ids: list[int],
+    scheduled_at: datetime | None = None,
+) -> tuple[int, list[str]]:
+    """The queue's bulk actions on this account's targets: cancel, retry, or reschedule to
+    `scheduled_at`. Each target on its own; returns how many were done and why others were
+    skipped ("#12: …")."""
+    actions = {
+        "cancel": lambda t: target_cancel(target=t, actor=actor),
+        "retry": lambda t: target_retry(target=t, actor=actor),
+        "reschedule": lambda t: target_reschedule(target=t, actor=actor, scheduled_at=scheduled_at),
+    }
+    if action not in actions:
+        raise ValueError("Choose cancel, retry or reschedule.")
+    done, skipped = 0, []
+    targets = PostTarget.objects.filter(post__account=account, pk__in=target_ids)
+    for target in targets.select_related("post"):
+        try:
+            actions[action](target)
+            done += 1
+        except (InvalidTransition, ValidationError) as exc:
+            skipped.append(f"#{target.pk}: {exc}")
+    return done, skipped

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,9 +8,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
-from channels.providers import get_provider
-from channels.providers.base import Content
-from channels.selectors import profiles_for_account
 from publishing.approval import (
     DECIDERS,
     LinkProblem,
@@ -20,6 +16,7 @@ from publishing.approval import (
     post_comment_add,
     post_edit,
     post_reject,
+    posts_approve_many,
     review_link_act,
     review_link_resolve,
     reviewers_for,
@@ -27,29 +24,32 @@ from publishing.approval import (
 from publishing.filters import TargetFilter
 from publishing.forms import EditForm, PostForm, RescheduleForm
 from publishing.media import MEDIA_TYPES, media_signature_valid
-from publishing.models import PostTarget, PublishAttempt
 from publishing.selectors import (
     media_for_path,
+    post_attempts,
+    post_audit,
+    post_comments,
     post_for_account,
+    post_prefetch_snapshots,
     posts_for_account,
     scheduler_health,
     target_for_account,
+    targets_for_queue,
     targets_waiting_manual,
 )
 from publishing.services import (
+    BULK_ACTIONS,
     Actor,
     InvalidTransition,
     MediaInput,
-    content_problems,
+    caption_problems,
+    composer_rows,
     post_approve,
-    post_content,
     post_create,
     post_submit,
-    target_cancel,
     target_mark_posted,
-    target_reschedule,
-    target_retry,
     target_settle_unconfirmed,
+    targets_bulk_act,
 )
 from publishing.uploads import upload_errors
 
@@ -112,21 +112,13 @@ def _composer_check(account, data) -> list[dict]:
     """Per platform: the character count against its limit, problems, and a preview."""
     if not data:
         return []
-    caption, post_type = data.get("caption", ""), data.get("post_type", "feed")
-    ids = [int(i) for i in data.getlist("profiles") if str(i).isdigit()]
-    profiles = list(profiles_for_account(account=account).filter(pk__in=ids))
-    content = Content(post_type=post_type, caption=caption, media=[], title=data.get("title", ""))
-    rows = []
-    for platform in sorted({p.platform for p in profiles}):
-        provider = get_provider(platform)
-        limit = provider.caption_limit(post_type)
-        problems = [p for p in provider.validate(content) if p.code != "media_count"]
-        rows.append({
-            "platform": provider.name, "count": len(caption), "limit": limit,
-            "problems": problems, "preview": caption[:limit] if limit else caption,
-            "profiles": [p.name for p in profiles if p.platform == platform],
-        })  # fmt: skip
-    return rows
+    return composer_rows(
+        account=account,
+        caption=data.get("caption", ""),
+        post_type=data.get("post_type", "feed"),
+        title=data.get("title", ""),
+        profile_ids=[int(i) for i in data.getlist("profiles") if str(i).isdigit()],
+    )
 
 
 @account_member_required
@@ -149,16 +141,7 @@ def post_edit_view(request, account, post_id: int):
     form = EditForm(request.POST or None, initial={"caption": post.caption})
     if request.method == "POST" and form.is_valid():
         caption = form.cleaned_data["caption"]
-        content = post_content(post)
-        content.caption = caption
-        profiles = [t.profile for t in post.targets.all()]
-        # Only the caption changes here; media problems are the composer's to report.
-        problems = [
-            p
-            for found in content_problems(content=content, profiles=profiles).values()
-            for p in found
-            if p.field == "caption"
-        ]
+        problems = caption_problems(post=post, caption=caption)
         if problems:
             for problem in problems:
                 form.add_error("caption", problem.message)
@@ -182,16 +165,16 @@ def post_detail(request, account, post_id: int):
     post = post_for_account(account=account, post_id=post_id)
     if post is None:
         raise Http404("No such post.")
-    prefetch_related_objects([post], "targets__snapshots")
+    post_prefetch_snapshots(post=post)
     return render(
         request,
         "publishing/post_detail.html",
         {
             "account": account,
             "post": post,
-            "audit": post.audit.select_related("actor"),
-            "attempts": PublishAttempt.objects.filter(target__post=post).order_by("-started_at"),
-            "comments": post.comments.all(),
+            "audit": post_audit(post=post),
+            "attempts": post_attempts(post=post),
+            "comments": post_comments(post=post),
             "awaiting_since": awaiting_since(post) if post.status == "awaiting_approval" else None,
             "reviewers": reviewers_for(account) if post.status == "awaiting_approval" else [],
             "may_decide": request.role in DECIDERS,
@@ -331,7 +314,7 @@ def review(request, token: str):
     except LinkProblem as exc:
         return render(request, "publishing/review.html", {"problem": str(exc)}, status=410)
     post = link.post
-    context = {"post": post, "comments": post.comments.all()}
+    context = {"post": post, "comments": post_comments(post=post)}
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -363,17 +346,11 @@ def approvals(request, account):
         if len(ids) > BULK_LIMIT:
             messages.error(request, f"Approve at most {BULK_LIMIT} posts at once.")
             return redirect("publishing:approvals", account.slug)
-        approved = 0
-        for post in posts_for_account(account=account, status="awaiting_approval").filter(
-            pk__in=ids
-        ):
-            try:
-                post_approve(
-                    post=post, actor=Actor(user=request.user, label=f"{request.user.email} in app")
-                )
-                approved += 1
-            except InvalidTransition:
-                continue
+        approved = posts_approve_many(
+            account=account,
+            actor=Actor(user=request.user, label=f"{request.user.email} in app"),
+            post_ids=ids,
+        )
         messages.success(request, f"Approved {approved} post{'s' if approved != 1 else ''}.")
         return redirect("publishing:approvals", account.slug)
     waiting = list(posts_for_account(account=account, status="awaiting_approval"))
@@ -423,11 +400,7 @@ def queue(request, account):
     """Every target with its status; filters, pages of 50, bulk actions on up to 50."""
     if request.method == "POST":
         return _queue_bulk(request, account)
-    targets = (
-        PostTarget.objects.filter(post__account=account)
-        .select_related("post", "profile")
-        .order_by("-scheduled_at", "-pk")
-    )
+    targets = targets_for_queue(account=account)
     filters = TargetFilter(request.GET or None, queryset=targets, account=account)
     page = Paginator(filters.qs, BULK_LIMIT).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -468,24 +441,16 @@ def _queue_bulk(request, account):
             messages.error(request, "when: give a date and time in the future.")
             return back
         when = form.cleaned_data["when"]
-    actions = {
-        "cancel": lambda t, actor: target_cancel(target=t, actor=actor),
-        "retry": lambda t, actor: target_retry(target=t, actor=actor),
-        "reschedule": lambda t, actor: target_reschedule(target=t, actor=actor, scheduled_at=when),
-    }
-    if action not in actions:
+    if action not in BULK_ACTIONS:
         messages.error(request, "Choose cancel, retry or reschedule.")
         return back
-    actor = Actor(user=request.user, label=f"{request.user.email} in app")
-    done, skipped = 0, []
-    for target in PostTarget.objects.filter(post__account=account, pk__in=ids).select_related(
-        "post"
-    ):
-        try:
-            actions[action](target, actor)
-            done += 1
-        except (InvalidTransition, ValidationError) as exc:
-            skipped.append(f"#{target.pk}: {exc}")
+    done, skipped = targets_bulk_act(
+        account=account,
+        actor=Actor(user=request.user, label=f"{request.user.email} in app"),
+        action=action,
+        target_ids=ids,
+        scheduled_at=when,
+    )
     messages.success(request, f"{action.capitalize()}: {done} done.")
     if skipped:
         messages.error(

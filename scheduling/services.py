@@ -12,17 +12,24 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ClientAccount
+from analytics.selectors import engagement_by_hour_of_week
 from channels.models import ConnectionStatus, Profile
 from publishing.events import event_emit
-from publishing.models import AuditEntry, EventType, PostStatus, PostTarget, TargetStatus
-from publishing.services import Actor, audit_entry, target_transition
+from publishing.models import EventType, PostStatus, PostTarget, TargetStatus
+from publishing.transitions import (
+    Actor,
+    InvalidTransition,
+    target_transition,
+    targets_transition_bulk,
+)
 from scheduling.models import SLOTS_PER_DAY, Mode, ProfileSchedule, ScheduleSettings, Slot
 from scheduling.timeutils import local_to_utc
 from scheduling.windows import best_times, parse_hhmm, platform_daily_cap
+from socialdist.leases import locked, row_claim
 
 T = TargetStatus
 SCHEDULER = Actor(label="scheduler")
@@ -70,8 +77,6 @@ def adaptive_learn(*, profile: Profile, now: datetime, per_day: int = 3) -> dict
 
     Kept for 7 days before learning again, so the schedule does not jitter.
     """
-    from analytics.selectors import engagement_by_hour_of_week  # analytics builds on publishing
-
     schedule, _ = ProfileSchedule.objects.get_or_create(profile=profile)
     profile.schedule = schedule
     if schedule.adaptive_computed_at and now - schedule.adaptive_computed_at < timedelta(days=7):
@@ -134,6 +139,40 @@ def custom_times_clean(raw: dict[str, str]) -> dict[str, list[str]]:
             raise ValueError(f"{days[int(weekday)]}: {exc}") from None
         cleaned[str(weekday)] = [t.strftime("%H:%M") for t in times]
     return cleaned
+
+
+MAX_DAILY_CAP = 1000  # far above any platform's own cap, and it fits the column
+
+
+def profile_schedule_clean(
+    *, times: dict[str, str], cap: str
+) -> tuple[dict[str, list[str]], int | None]:
+    """One profile's custom times and daily cap from a form; ValueError says what is wrong."""
+    cleaned = custom_times_clean(times)
+    cap = cap.strip()
+    cap_value = int(cap) if cap else None
+    if cap_value is not None and not 1 <= cap_value <= MAX_DAILY_CAP:
+        raise ValueError(f"the daily cap must be 1 or more (at most {MAX_DAILY_CAP}), or empty")
+    return cleaned, cap_value
+
+
+@transaction.atomic
+def schedule_save(
+    *,
+    account: ClientAccount,
+    timezone_name: str,
+    values: dict,
+    per_profile: dict[int, tuple[dict[str, list[str]], int | None]],
+) -> ScheduleSettings:
+    """The schedule page: the account's time zone and mode settings, each profile's custom times
+    and daily cap (from `profile_schedule_clean`); then the slots are planned again."""
+    account.timezone = timezone_name
+    account.save(update_fields=["timezone"])
+    for profile_id, (times, cap_value) in per_profile.items():
+        ProfileSchedule.objects.update_or_create(
+            profile_id=profile_id, defaults={"custom_times": times, "daily_cap": cap_value}
+        )
+    return settings_save(account=account, **values)
 
 
 # compute_slots ---------------------------------------------------------------------------------
@@ -268,12 +307,12 @@ def _attach_profile(profile: Profile, settings_, waiting, now, result: AttachRes
     tz = zoneinfo.ZoneInfo(profile.account.timezone)
     with transaction.atomic():
         # Row locks make concurrent attach runs take turns per profile (SQLite: one writer).
-        targets = _locked(waiting.filter(profile=profile)).order_by("post__created_at", "pk")
+        targets = locked(waiting.filter(profile=profile)).order_by("post__created_at", "pk")
         targets = list(targets)
         if not targets:
             return
         free = list(
-            _locked(
+            locked(
                 Slot.objects.filter(profile=profile, target__isnull=True, starts_at__gt=now + LEAD)
             ).order_by("starts_at")
         )
@@ -304,12 +343,6 @@ def _attach_profile(profile: Profile, settings_, waiting, now, result: AttachRes
             PostTarget.objects.filter(pk=target_id).update(
                 error_code="no_slot", error_message=result.reasons[target_id]
             )
-
-
-def _locked(queryset):
-    if connection.features.has_select_for_update:
-        return queryset.select_for_update(of=("self",))
-    return queryset
 
 
 def _why_waiting(free, cap, custom, first_day) -> str:
@@ -345,24 +378,20 @@ def _apply(assignments: list[tuple[PostTarget, Slot]], now) -> None:
         return
     for target, slot in assignments:
         slot.target = target
-        target.status, target.scheduled_at = T.SCHEDULED, slot.starts_at
-        target.error_code, target.error_message, target.updated_at = "", "", now
     Slot.objects.bulk_update([s for _, s in assignments], ["target"])
-    PostTarget.objects.bulk_update(
-        [t for t, _ in assignments],
-        ["status", "scheduled_at", "error_code", "error_message", "updated_at"],
+    moved = targets_transition_bulk(
+        target_ids=[t.pk for t, _ in assignments],
+        frm=T.PENDING,
+        to=T.SCHEDULED,
+        actor=SCHEDULER,
+        per_target={t.pk: {"scheduled_at": s.starts_at} for t, s in assignments},
+        reasons={t.pk: f"next free slot {s.starts_at:%Y-%m-%d %H:%M} UTC" for t, s in assignments},
+        error_code="",
+        error_message="",
+        updated_at=now,
     )
-    AuditEntry.objects.bulk_create(
-        audit_entry(
-            post_id=t.post_id,
-            target_id=t.pk,
-            frm=T.PENDING,
-            to=T.SCHEDULED,
-            actor=SCHEDULER,
-            reason=f"next free slot {s.starts_at:%Y-%m-%d %H:%M} UTC",
-        )
-        for t, s in assignments
-    )
+    if len(moved) != len(assignments):  # the targets are locked: nobody else can move them
+        raise InvalidTransition("A target changed while it was being given a slot.")
 
 
 def slots_content_needed(*, now: datetime | None = None) -> int:
@@ -378,8 +407,10 @@ def slots_content_needed(*, now: datetime | None = None) -> int:
     emitted = 0
     for slot in slots:
         # Mark first: the event is never repeated for the same slot, even if two runs overlap.
-        if not Slot.objects.filter(pk=slot.pk, content_needed_at__isnull=True).update(
-            content_needed_at=now
+        if not row_claim(
+            Slot.objects.filter(content_needed_at__isnull=True),
+            pk=slot.pk,
+            write={"content_needed_at": now},
         ):
             continue
         event_emit(
@@ -403,9 +434,11 @@ def schedule_tick(*, now: datetime | None = None) -> AttachResult:
     return result
 
 
-def slot_free(*, target: PostTarget) -> None:
-    """A target left its slot (cancelled, rescheduled by hand): the slot is free again."""
-    Slot.objects.filter(target=target).update(target=None)
+def slot_free(*, target: PostTarget) -> bool:
+    """A target left its slot (cancelled, rescheduled by hand): the slot is free again.
+
+    True when the target held a slot."""
+    return Slot.objects.filter(target=target).update(target=None) > 0
 
 
 def settings_save(*, account: ClientAccount, **values) -> ScheduleSettings:

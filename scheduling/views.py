@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,13 +21,15 @@ from publishing.selectors import target_for_account
 from publishing.services import Actor, InvalidTransition, target_reschedule
 from scheduling.calendar import calendar_build
 from scheduling.forms import WEEKDAYS, ScheduleSettingsForm
-from scheduling.models import ProfileSchedule
-from scheduling.services import custom_times_clean, mode_in_effect, schedule_settings, settings_save
+from scheduling.services import (
+    mode_in_effect,
+    profile_schedule_clean,
+    schedule_save,
+    schedule_settings,
+)
 from scheduling.timeutils import local_to_utc
 from scheduling.windows import parse_hhmm
 from socialdist.validators import MAX_YEAR, MIN_YEAR
-
-MAX_DAILY_CAP = 1000  # far above any platform's own cap, and it fits the column
 
 
 @account_member_required
@@ -45,31 +46,19 @@ def schedule_settings_view(request, account):
         per_profile = {}
         for profile in profiles:
             raw = {str(d): request.POST.get(f"times-{profile.pk}-{d}", "") for d in range(7)}
-            cap = request.POST.get(f"cap-{profile.pk}", "").strip()
             try:
-                times = custom_times_clean(raw)
-                cap_value = int(cap) if cap else None
-                if cap_value is not None and not 1 <= cap_value <= MAX_DAILY_CAP:
-                    raise ValueError(
-                        f"the daily cap must be 1 or more (at most {MAX_DAILY_CAP}), or empty"
-                    )
+                per_profile[profile.pk] = profile_schedule_clean(
+                    times=raw, cap=request.POST.get(f"cap-{profile.pk}", "")
+                )
             except ValueError as exc:
                 errors.append(f"{profile.name}: {exc}")
-                continue
-            per_profile[profile.pk] = (times, cap_value)
         if form.is_valid() and not errors:
-            with transaction.atomic():
-                account.timezone = form.cleaned_data["timezone"]
-                account.save(update_fields=["timezone"])
-                for profile in profiles:
-                    times, cap_value = per_profile[profile.pk]
-                    ProfileSchedule.objects.update_or_create(
-                        profile=profile, defaults={"custom_times": times, "daily_cap": cap_value}
-                    )
-                settings_save(
-                    account=account,
-                    **{f: form.cleaned_data[f] for f in ScheduleSettingsForm.Meta.fields},
-                )
+            schedule_save(
+                account=account,
+                timezone_name=form.cleaned_data["timezone"],
+                values={f: form.cleaned_data[f] for f in ScheduleSettingsForm.Meta.fields},
+                per_profile=per_profile,
+            )
             messages.success(request, "Schedule saved; slots were planned again.")
             return redirect("scheduling:settings", account.slug)
     rows = [_profile_row(p) for p in profiles]

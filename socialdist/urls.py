@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from publishing.views import healthz, media_serve
+from socialdist import dashboard
 from socialdist.api import api
 
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("", include("publishing.urls")),
     path("", include("scheduling.urls")),
     path("", include("analytics.urls")),
-    path("", include("accounts.urls")),
+    path("", include(dashboard.urls)),
 ]
 
 if settings.SERVE_MEDIA:

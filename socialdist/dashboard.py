@@ -1,26 +1,41 @@
+"""The account dashboard and settings pages: project wiring, since they gather every app.
+
+They keep the `accounts:` URL names (`urls` below is included under that namespace).
+"""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
-from accounts.selectors import accounts_for_user
-from accounts.services import account_set_publishing, approval_settings_save
+from accounts.selectors import account_for_user, accounts_for_user, external_reviewers_for
+from accounts.services import (
+    account_set_publishing,
+    account_utm_save,
+    approval_settings_save,
+)
 from channels.providers import PROVIDERS
 from channels.selectors import connections_for_account, profiles_for_account
 from publishing.approval import reviewers_for
 from publishing.events import webhook_create
 from publishing.models import EventType
-from publishing.selectors import posts_for_account, targets_waiting_manual
+from publishing.selectors import (
+    posts_for_account,
+    targets_waiting_manual,
+    webhook_for_account,
+    webhooks_for_account,
+)
 
 
 @login_required
 def home(request):
     wanted = request.GET.get("a", "")  # the account switcher without JavaScript
-    if wanted and accounts_for_user(user=request.user).filter(slug=wanted).exists():
+    if wanted and account_for_user(user=request.user, slug=wanted) is not None:
         return redirect("accounts:home", wanted)
     accounts = list(accounts_for_user(user=request.user))
     if len(accounts) == 1:
@@ -62,9 +77,11 @@ def account_settings(request, account):
         if request.POST.get("action") == "approval":
             return _save_approval(request, account)
         if request.POST.get("action") == "utm":
-            account.utm_enabled = request.POST.get("utm_enabled") == "on"
-            account.utm_campaign = request.POST.get("utm_campaign", "").strip()[:100]
-            account.save(update_fields=["utm_enabled", "utm_campaign"])
+            account_utm_save(
+                account=account,
+                enabled=request.POST.get("utm_enabled") == "on",
+                campaign=request.POST.get("utm_campaign", ""),
+            )
             messages.success(request, "Link tracking saved.")
             return redirect("accounts:settings", account.slug)
         enabled = request.POST.get("publishing_enabled") == "on"
@@ -74,7 +91,9 @@ def account_settings(request, account):
         )
         return redirect("accounts:settings", account.slug)
     new_webhook_id = request.session.pop(_new_webhook_key(account), None)
-    new_webhook = account.webhooks.filter(pk=new_webhook_id).first() if new_webhook_id else None
+    new_webhook = (
+        webhook_for_account(account=account, webhook_id=new_webhook_id) if new_webhook_id else None
+    )
     response = render(
         request,
         "accounts/settings.html",
@@ -82,8 +101,8 @@ def account_settings(request, account):
             "account": account,
             "is_admin": is_admin,
             "new_webhook": new_webhook,
-            "webhooks": account.webhooks.all(),
-            "external_reviewers": account.external_reviewers.all(),
+            "webhooks": webhooks_for_account(account=account),
+            "external_reviewers": external_reviewers_for(account=account),
             "reviewers": reviewers_for(account),
             "event_types": EventType.values,
         },
@@ -125,3 +144,13 @@ def _save_approval(request, account):
     else:
         messages.success(request, "Approval settings saved.")
     return redirect("accounts:settings", account.slug)
+
+
+urls = (
+    [
+        path("", home, name="index"),
+        path("a/<slug:slug>/", account_home, name="home"),
+        path("a/<slug:slug>/settings/", account_settings, name="settings"),
+    ],
+    "accounts",
+)

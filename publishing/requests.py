@@ -1,0 +1,67 @@
+"""What a provider is given to publish one target: the content as this target sends it, and a
+request whose checkpoints renew the worker's claim."""
+
+from django.utils import timezone
+
+from channels.providers.base import ClaimLost, Content, PublishRequest
+from publishing import utm
+from publishing.models import PostingMode, PostTarget, TargetStatus
+from publishing.services import post_content
+
+T = TargetStatus
+
+
+def publish_content(target: PostTarget) -> Content:
+    """The post as this target sends it: UTM tags on every link when the account wants them."""
+    content = post_content(target.post)
+    account = target.post.account
+    if account.utm_enabled:
+        params = utm.utm_params(
+            platform=target.profile.platform,
+            campaign=target.post.bucket or account.utm_campaign or account.slug,
+            target_id=target.pk,
+        )
+        content.caption = utm.tag_text(content.caption, params)
+        content.link = utm.tag_url(content.link, params) if content.link else ""
+    return content
+
+
+def publish_request(target: PostTarget, content: Content) -> PublishRequest:
+    """What the provider is called with; its checkpoints and keep-alives write to the target only
+    while this worker holds the claim (renewing the lease), else raise ClaimLost."""
+    state = dict(target.platform_state)
+    claimed = target.status == T.PUBLISHING and bool(target.claim_token)
+
+    def _mine(**fields) -> None:
+        """Write to the target while this worker still holds the claim, renewing its lease."""
+        rows = PostTarget.objects.filter(pk=target.pk)
+        if claimed:
+            fields["claimed_at"] = timezone.now()
+            rows = rows.filter(status=T.PUBLISHING, claim_token=target.claim_token)
+        if not rows.update(**fields) and claimed:
+            raise ClaimLost(f"target {target.pk} was claimed again")
+
+    def checkpoint(values: dict) -> None:
+        state.update(values)  # the provider sees its own progress at once
+        target.platform_state = dict(state)
+        _mine(platform_state=target.platform_state)
+
+    def keep_alive() -> None:
+        if claimed:
+            _mine()
+
+    profile = target.profile
+    drafts = target.posting_mode == PostingMode.MANUAL
+    return PublishRequest(
+        target_id=target.pk,
+        content=content,
+        profile_external_id=profile.external_id,
+        access_token=profile.api_token,
+        credentials=profile.api_credentials,
+        state=state,
+        checkpoint=checkpoint,
+        mode="drafts" if drafts else "automatic",
+        profile_username=profile.username,
+        options={**profile.extra, **target.post.options},  # the post wins over the profile
+        keep_alive=keep_alive,
+    )
