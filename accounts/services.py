@@ -16,6 +16,7 @@ from accounts.models import (
     Role,
     User,
 )
+from socialdist.validators import parse_ids
 
 TOKEN_PREFIX = "sd_"
 
@@ -163,7 +164,7 @@ def approval_settings_save(
     if email:
         ExternalReviewer.objects.get_or_create(account=account, email=email)
     if remove_reviewers:
-        ExternalReviewer.objects.filter(account=account, pk__in=[
-            int(pk) for pk in remove_reviewers if str(pk).isdigit()
-        ]).delete()  # fmt: skip
+        ExternalReviewer.objects.filter(
+            account=account, pk__in=parse_ids(remove_reviewers)
+        ).delete()
     return account

@@ -8,7 +8,7 @@ from channels.models import Profile
 from channels.providers import PROVIDERS
 from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
-from socialdist.validators import MAX_YEAR, MIN_YEAR
+from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -40,6 +40,19 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Ids out of a primary key's range are invalid choices, not a database error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                    params={"pk": str(pk)[:30]},
+                )  # fmt: skip
+        return super()._check_values(value)
+
+
 class PostForm(forms.Form):
     WHEN = [("slot", "Next free slot"), ("time", "At an exact time"), ("draft", "Save as draft")]
 
@@ -52,7 +65,7 @@ class PostForm(forms.Form):
         help_text="Images (JPEG, PNG, WebP, GIF) or videos (MP4, MOV, WebM), in the order they "
         "should appear.",
     )
-    profiles = forms.ModelMultipleChoiceField(
+    profiles = BoundedModelMultipleChoiceField(
         queryset=Profile.objects.none(), widget=forms.CheckboxSelectMultiple, label="Publish to"
     )
     bucket = forms.CharField(required=False, max_length=100, label="Content bucket")

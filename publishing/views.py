@@ -52,6 +52,7 @@ from publishing.services import (
     targets_bulk_act,
 )
 from publishing.uploads import upload_errors
+from socialdist.validators import parse_id, parse_ids
 
 BULK_LIMIT = 50
 
@@ -63,8 +64,8 @@ def post_new(request, account):
         messages.error(request, "Social publishing is off; an account admin can switch it on.")
         return redirect("accounts:home", account.slug)
     initial = {}
-    if request.GET.get("profile", "").isdigit():  # "fill this free slot" from the calendar
-        initial["profiles"] = [int(request.GET["profile"])]
+    if parse_id(request.GET.get("profile")):  # "fill this free slot" from the calendar
+        initial["profiles"] = [parse_id(request.GET["profile"])]
     if request.GET.get("at"):
         initial.update(when="time", scheduled_at=request.GET["at"])
     form = PostForm(request.POST or None, request.FILES or None, account=account, initial=initial)
@@ -117,7 +118,7 @@ def _composer_check(account, data) -> list[dict]:
         caption=data.get("caption", ""),
         post_type=data.get("post_type", "feed"),
         title=data.get("title", ""),
-        profile_ids=[int(i) for i in data.getlist("profiles") if str(i).isdigit()],
+        profile_ids=parse_ids(data.getlist("profiles")),
     )
 
 
@@ -342,7 +343,7 @@ def approvals(request, account):
     if request.method == "POST":
         if not may_decide:
             return HttpResponseForbidden("Only reviewers and admins can approve.")
-        ids = [int(i) for i in request.POST.getlist("post") if i.isdigit()][: BULK_LIMIT + 1]
+        ids = parse_ids(request.POST.getlist("post"))[: BULK_LIMIT + 1]
         if len(ids) > BULK_LIMIT:
             messages.error(request, f"Approve at most {BULK_LIMIT} posts at once.")
             return redirect("publishing:approvals", account.slug)
@@ -421,10 +422,10 @@ def queue(request, account):
 def _queue_bulk(request, account):
     if not role_may(request.role, Can.MANAGE_POSTS):
         return HttpResponseForbidden("Reviewers cannot retry, cancel or reschedule posts.")
-    ids = [int(i) for i in request.POST.getlist("target") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("target"))
     action = request.POST.get("action", "")
-    if request.POST.get("retry_one", "").isdigit():  # a failed row's own Retry button
-        ids, action = [int(request.POST["retry_one"])], "retry"
+    if parse_id(request.POST.get("retry_one")):  # a failed row's own Retry button
+        ids, action = [parse_id(request.POST["retry_one"])], "retry"
     back = redirect(f"{reverse('publishing:queue', args=[account.slug])}?{request.GET.urlencode()}")
     if not ids:
         messages.error(request, "Select at least one post.")

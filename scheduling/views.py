@@ -29,7 +29,7 @@ from scheduling.services import (
 )
 from scheduling.timeutils import local_to_utc
 from scheduling.windows import parse_hhmm
-from socialdist.validators import MAX_YEAR, MIN_YEAR
+from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id
 
 
 @account_member_required
@@ -104,7 +104,7 @@ def calendar_view(request, account):
     if not MIN_YEAR <= anchor.year <= MAX_YEAR:  # 9999-12-31 would overflow a week later
         anchor = today
     filters = {k: request.GET.get(k, "").strip() for k in CALENDAR_FILTERS}
-    if filters["profile"] and not filters["profile"].isdigit():
+    if filters["profile"] and not parse_id(filters["profile"]):
         filters["profile"] = ""
     cal = calendar_build(account=account, view=view, anchor=anchor, filters=filters)
     return render(
@@ -153,4 +153,4 @@ def calendar_move(request, account):
 
 
 def _int(value) -> int:
-    return int(value) if str(value or "").isdigit() else 0
+    return parse_id(value) or 0

@@ -11,9 +11,8 @@ from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator
 
-from socialdist.validators import MAX_YEAR, MIN_YEAR
+from socialdist.validators import MAX_ID, MAX_YEAR, MIN_YEAR
 
-MAX_ID = 2**63 - 1  # PostgreSQL bigint
 MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1
 MAX_UTC_OFFSET = timedelta(hours=16)  # PostgreSQL refuses ±16:00 and beyond

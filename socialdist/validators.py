@@ -10,6 +10,23 @@ HTTP_SCHEMES = ("http", "https")
 # Scheduling is about the near future; a year outside this is a typo, and 9999-12-31 would
 # overflow as soon as the code adds a day to it.
 MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_ID = 2**63 - 1  # a bigint primary key; SQLite cannot even compare a larger number
+
+
+def parse_id(value: object) -> int | None:
+    """A primary key from a form or query value, or None (not digits, 0, or out of range)."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_ids(values) -> list[int]:
+    """The valid primary keys among `values`, in order (the others are dropped)."""
+    return [n for n in (parse_id(v) for v in values) if n is not None]
+
+
 _http_url = URLValidator(schemes=list(HTTP_SCHEMES))
 
 
