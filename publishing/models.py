@@ -52,6 +52,8 @@ class Post(models.Model):
     bucket = models.CharField(max_length=100, blank=True, db_index=True)
     link = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=300, blank=True)
+    # Posted as the first comment right after the post, where the platform takes one.
+    first_comment = models.TextField(blank=True)
     # Per-platform choices for this post (e.g. a privacy_level); they win over the profile's
     # defaults in Profile.extra. Checked by each provider's validate_options.
     options = models.JSONField(default=dict, blank=True)

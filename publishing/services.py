@@ -71,6 +71,7 @@ def post_content(post: Post, media: list[PostMedia] | None = None) -> Content:
         media=[media_item(m) for m in media],
         link=post.link,
         title=post.title,
+        first_comment=post.first_comment,
     )
 
 

@@ -29,6 +29,8 @@ class Content:
     media: list[MediaItem]
     link: str = ""
     title: str = ""
+    # Posted as the first comment right after the post (providers that take one).
+    first_comment: str = ""
 
 
 @dataclass
