@@ -93,7 +93,7 @@ def report(
         groups["p"][target.profile.name].add(snapshot)
         groups["pl"][target.profile.get_platform_display()].add(snapshot)
         groups["b"][target.post.bucket or "(no bucket)"].add(snapshot)
-        groups["t"][target.post.get_post_type_display()].add(snapshot)
+        groups["t"][target.get_post_type_display()].add(snapshot)
         if snapshot and snapshot.engagement_rate is not None:
             local = target.published_at.astimezone(tz)
             cells[(local.weekday(), local.hour)].append(snapshot.engagement_rate)

@@ -49,7 +49,7 @@ def collections_register(*, target, since=None) -> None:
     start = since or target.published_at
     cls = provider_class(target.profile.platform)
     # The provider says which reads apply (none without metrics; stories live 24 hours).
-    windows = cls.metric_windows(target.post.post_type) if cls else ()
+    windows = cls.metric_windows(target.post_type) if cls else ()
     MetricCollection.objects.bulk_create(
         [
             MetricCollection(
@@ -148,7 +148,7 @@ def _request(collection: MetricCollection) -> MetricsRequest:
         platform_post_id=target.platform_post_id,
         access_token=profile.api_token,
         credentials=profile.api_credentials,
-        post_type=target.post.post_type,
+        post_type=target.post_type,
     )
 
 

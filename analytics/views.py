@@ -110,7 +110,7 @@ def reports_csv(request, account):
             numbers = [getattr(s, n) if s else "" for n in NUMBERS]
             rate = s.engagement_rate if s else None
             yield writer.writerow([
-                t.post_id, t.pk, t.profile.name, t.profile.platform, t.post.post_type,
+                t.post_id, t.pk, t.profile.name, t.profile.platform, t.post_type,
                 t.post.bucket, t.published_at.isoformat(), t.permalink, s.window if s else "",
                 *["" if v is None else v for v in numbers], "" if rate is None else f"{rate:.5f}",
             ])  # fmt: skip

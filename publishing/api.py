@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -9,7 +9,7 @@ from pydantic import ConfigDict, StrictBool, create_model
 
 from accounts.permissions import Can, role_may
 from channels.providers import PROVIDERS
-from publishing.approval import DECIDERS, post_reject
+from publishing.approval import DECIDERS, post_reject, post_versions_set
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
 from publishing.services import (
@@ -23,6 +23,7 @@ from publishing.services import (
     target_retry,
     target_settle_unconfirmed,
 )
+from publishing.versions import versions_as_dict
 from socialdist.api_types import (
     MAX_ID,
     ApiDateTime,
@@ -65,6 +66,25 @@ PostOptionsIn = create_model(
 )
 
 
+class VersionIn(Schema):
+    """The post adapted for one network (a platform slug) or one profile (its id): only what
+    it changes; anything left out comes from the post."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    caption: str | None = Field(None, max_length=10_000)
+    title: str | None = Field(None, max_length=300)
+    post_type: str | None = Field(
+        None, max_length=20, json_schema_extra={"enum": PostType.values},
+        description="Its own post type, e.g. a reel on Instagram and a video on TikTok.",
+    )  # fmt: skip
+    media: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(
+        None, max_length=100, description="Positions into the post's media, in this order."
+    )
+    first_comment: str | None = Field(None, max_length=10_000)
+    options: PostOptionsIn | None = None
+
+
 class PostIn(Schema):
     caption: str = ""
     # Documented as an enum, checked by post_create (a 400 that lists the choices).
@@ -78,6 +98,13 @@ class PostIn(Schema):
     submit: bool = True
     posting_mode: Literal["automatic", "manual", ""] = ""
     options: PostOptionsIn = Field(default_factory=PostOptionsIn)
+    first_comment: str = Field("", max_length=10_000, description="Posted right after the post.")
+    versions: dict[Annotated[str, Field(max_length=20)], VersionIn] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Per network: a platform slug (e.g. `instagram`) or a profile id as a "
+        "string, mapped to what that network's version changes.",
+    )
 
 
 class MediaOut(Schema):
@@ -89,6 +116,7 @@ class TargetOut(Schema):
     id: int
     profile_id: int
     platform: str
+    post_type: str
     status: str
     posting_mode: str
     scheduled_at: datetime | None
@@ -125,8 +153,14 @@ class PostOut(Schema):
     version: int
     created_at: datetime
     options: dict
+    first_comment: str
+    versions: dict[str, dict]
     media: list[MediaOut]
     targets: list[TargetOut]
+
+    @staticmethod
+    def resolve_versions(post: Post) -> dict[str, dict]:
+        return versions_as_dict(post)
 
     @staticmethod
     def resolve_media(post: Post) -> list[dict]:
@@ -212,6 +246,16 @@ def create_post(request, payload: PostIn):
         submit=payload.submit,
         posting_mode=payload.posting_mode,
         options=payload.options.model_dump(exclude_none=True),
+        first_comment=payload.first_comment,
+        versions={
+            key: version.model_dump(exclude_none=True, exclude={"options"})
+            | (
+                {"options": version.options.model_dump(exclude_none=True)}
+                if version.options
+                else {}
+            )
+            for key, version in payload.versions.items()
+        },
     )
     return Status(201, _post_or_404(request, post.pk))
 
@@ -291,6 +335,27 @@ def approve_post(request, post_id: int = PostId):
         post=post, actor=_decider(request), reason=f"approved version {post.version} via API"
     )
     return _post_or_404(request, post_id)
+
+
+class VersionsIn(Schema):
+    versions: dict[Annotated[str, Field(max_length=20)], VersionIn] = Field(..., max_length=50)
+
+
+@router.post("/posts/{post_id}/versions", response={200: PostOut, **errors(404, 409)})
+def set_versions(request, payload: VersionsIn, post_id: int = PostId):
+    """Replace the post's per-network versions; a change is a new version of the post (an
+    approved post goes back for approval where the account requires it)."""
+    post = _post_or_404(request, post_id)
+    post_versions_set(post=post, actor=_actor(request), versions=_versions(payload.versions))
+    return _post_or_404(request, post_id)
+
+
+def _versions(versions: dict[str, VersionIn]) -> dict[str, dict]:
+    return {
+        key: version.model_dump(exclude_none=True, exclude={"options"})
+        | ({"options": version.options.model_dump(exclude_none=True)} if version.options else {})
+        for key, version in versions.items()
+    }
 
 
 @router.post("/posts/{post_id}/reject", response={200: PostOut, **errors(403, 404, 409)})

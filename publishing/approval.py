@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.db.models import Max
@@ -19,15 +20,33 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
-from publishing.models import AuditEntry, Post, PostComment, PostStatus, ReviewLink, TargetStatus
+from publishing.models import (
+    AuditEntry,
+    Post,
+    PostComment,
+    PostStatus,
+    PostTarget,
+    PostVersion,
+    ReviewLink,
+    TargetStatus,
+)
 from publishing.selectors import posts_for_account
 from publishing.services import (
     Actor,
     InvalidTransition,
+    options_problems,
     post_approve,
+    post_problems,
     post_transition,
     target_slot_release,
     target_transition,
+)
+from publishing.versions import (
+    effective_post_type,
+    version_for,
+    versions_as_dict,
+    versions_clean,
+    versions_display,
 )
 from socialdist.leases import row_claim
 
@@ -113,6 +132,47 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
     """Editing the creative makes a new version; an approved post goes back for approval."""
     if caption == post.caption:
         return post
+    _new_version(post, actor, "the edit", caption=caption)
+    post.caption = caption
+    return post
+
+
+def post_versions_set(*, post: Post, actor: Actor, versions: dict) -> Post:
+    """Replace the post's per-network versions (same shape as post_create's `versions`). A
+    change to any version is a new version of the post: approval binds to what was reviewed.
+
+    Raises ValidationError keyed `versions.<key>[.<field>]`; nothing changes in that case.
+    """
+    targets = list(post.targets.select_related("profile"))
+    profiles = [t.profile for t in targets]
+    media = list(post.media.all())
+    rows = versions_clean(versions=versions, profiles=profiles, media_count=len(media))
+    if post.status != PostStatus.DRAFT:
+        problems = post_problems(post=post, media=media, versions=rows, profiles=profiles)
+        problems.update(options_problems(
+            post=post, versions=rows, targets=[(t.profile, t.posting_mode) for t in targets]
+        ))  # fmt: skip
+        if problems:
+            raise ValidationError(problems)
+    before = versions_as_dict(post)
+    with transaction.atomic():
+        post.versions.all().delete()
+        for row in rows:
+            row.post = post
+        PostVersion.objects.bulk_create(rows)
+        if versions_as_dict(post) == before:
+            return post
+        for target in targets:
+            post_type = effective_post_type(post, version_for(rows, target.profile))
+            if target.post_type != post_type:
+                PostTarget.objects.filter(pk=target.pk).update(post_type=post_type)
+        _new_version(post, actor, "the versions' edit")
+    return post
+
+
+def _new_version(post: Post, actor: Actor, what: str, **changes) -> None:
+    """Bump the version with `changes`; an approved post goes back for approval, handing back
+    the slots the scheduler gave (a time a person chose is kept)."""
     new_version = post.version + 1
     with transaction.atomic():
         if post.status == PostStatus.APPROVED and post.account.approval_required:
@@ -121,30 +181,28 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
                 to=PostStatus.AWAITING_APPROVAL,
                 actor=actor,
                 reason=f"edited after approval (version {new_version})",
-                caption=caption,
                 version=post.version,
                 changed_by_key=actor.identity,
+                **changes,
             )
             Post.objects.filter(pk=post.pk).update(version=new_version)
             for target in post.targets.filter(status=TargetStatus.SCHEDULED):
-                # A slot the scheduler gave is handed back; a time a person chose is kept.
                 had_slot = target_slot_release(target)
                 target_transition(
                     target=target,
                     to=TargetStatus.PENDING,
                     actor=actor,
-                    reason="waiting for approval of the edit",
+                    reason=f"waiting for approval of {what}",
                     scheduled_at=None if had_slot else target.scheduled_at,
                 )
         else:
             Post.objects.filter(pk=post.pk).update(
-                caption=caption,
                 version=new_version,
                 updated_at=timezone.now(),
                 changed_by_key=actor.identity,
+                **changes,
             )
-    post.caption, post.version, post.changed_by_key = caption, new_version, actor.identity
-    return post
+    post.version, post.changed_by_key = new_version, actor.identity
 
 
 def posts_approve_many(*, account: ClientAccount, actor: Actor, post_ids: list[int]) -> int:
@@ -319,7 +377,8 @@ def _send_digest(account: ClientAccount, reviewer: Reviewer, posts: list[Post]) 
     for post in posts:
         _, token = review_link_create(post=post, reviewer=reviewer)
         items.append({"post": post, "url": review_link_url(token), "media": list(post.media.all()),
-                      "targets": list(post.targets.all())})  # fmt: skip
+                      "targets": list(post.targets.all()),
+                      "versions": versions_display(post)})  # fmt: skip
     context = {"account": account, "items": items, "reviewer": reviewer,
                "days": account.approval_link_days}  # fmt: skip
     message = EmailMultiAlternatives(

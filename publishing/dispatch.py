@@ -38,7 +38,7 @@ from publishing.models import (
 )
 from publishing.notifications import manual_target_notify
 from publishing.requests import publish_content, publish_request
-from publishing.services import post_content, target_announce_published
+from publishing.services import target_announce_published, target_content
 from publishing.transitions import target_transition
 from socialdist.leases import new_token, rows_claim_each
 from socialdist.retries import RetrySchedule
@@ -104,7 +104,7 @@ def targets_poll_drafts(*, limit: int = 100) -> int:
         target = _load(target_id)
         provider = get_provider(target.profile.platform)
         try:
-            published = provider.draft_status(publish_request(target, post_content(target.post)))
+            published = provider.draft_status(publish_request(target, target_content(target)))
         except PlatformError as exc:
             if exc.kind == PERMANENT:
                 _fail(target, code=exc.code, message=exc.message)
@@ -275,7 +275,7 @@ def _follow_id(target: PostTarget, now) -> None:
     provider = get_provider(target.profile.platform)
     state = dict(target.platform_state)
     try:
-        found = provider.public_id(publish_request(target, post_content(target.post)))
+        found = provider.public_id(publish_request(target, target_content(target)))
     except PlatformError as exc:
         if exc.kind != PERMANENT:
             found = None  # a blip, a rate limit or a token being renewed: ask again later

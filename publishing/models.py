@@ -74,6 +74,46 @@ class Post(models.Model):
         return f"Post {self.pk}: {self.caption[:40]}"
 
 
+class PostVersion(models.Model):
+    """The post adapted for one network (`platform`) or one profile: what it overrides of the
+    base. None / "" / {} inherit the base; a profile's version wins over its platform's."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="versions")
+    platform = models.CharField(max_length=20)
+    profile = models.ForeignKey(Profile, null=True, blank=True, on_delete=models.CASCADE)
+    caption = models.TextField(null=True, blank=True)
+    title = models.CharField(max_length=300, null=True, blank=True)
+    post_type = models.CharField(max_length=20, choices=PostType.choices, blank=True)
+    # Positions into the post's media, in the order this network shows them; None = all.
+    media = models.JSONField(null=True, blank=True)
+    first_comment = models.TextField(null=True, blank=True)
+    # Over the post's options, over the profile's defaults.
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["platform", "profile_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "platform"],
+                condition=models.Q(profile__isnull=True),
+                name="one_version_per_platform",
+            ),
+            models.UniqueConstraint(
+                fields=["post", "profile"],
+                condition=models.Q(profile__isnull=False),
+                name="one_version_per_profile",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.post_id} for {self.key}"
+
+    @property
+    def key(self) -> str:
+        """How the API names it: the platform slug, or the profile id as a string."""
+        return str(self.profile_id) if self.profile_id else self.platform
+
+
 class MediaKind(models.TextChoices):
     IMAGE = "image", "Image"
     VIDEO = "video", "Video"
@@ -127,6 +167,9 @@ class PostTarget(models.Model):
     posting_mode = models.CharField(
         max_length=10, choices=PostingMode.choices, default=PostingMode.AUTOMATIC
     )
+    # The post type this target publishes as: the base's, or its network's version's (a reel on
+    # Instagram and a video on TikTok from one post). Reports and metric windows read it.
+    post_type = models.CharField(max_length=20, choices=PostType.choices, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +200,11 @@ class PostTarget(models.Model):
 
     def __str__(self) -> str:
         return f"Target {self.pk} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if not self.post_type:  # created without a version in mind: the post's own type
+            self.post_type = self.post.post_type
+        super().save(*args, **kwargs)
 
     @property
     def platform(self) -> str:

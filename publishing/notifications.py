@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from channels.providers import get_provider
 from publishing.models import PostStatus, PostTarget, TargetStatus
-from publishing.services import post_content
+from publishing.services import target_content
 
 
 def _recipients(target: PostTarget) -> list[str]:
@@ -95,7 +95,7 @@ def _precheck_problems(target: PostTarget) -> list[str]:
             f"{connection}'s access ends {connection.renewable_until:%d %b %H:%M %Z}, before this "
             "post is due: reconnect it."
         )
-    for problem in get_provider(target.profile.platform).validate(post_content(target.post)):
+    for problem in get_provider(target.profile.platform).validate(target_content(target)):
         problems.append(problem.message)
     return problems
 

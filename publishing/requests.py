@@ -6,14 +6,15 @@ from django.utils import timezone
 from channels.providers.base import ClaimLost, Content, PublishRequest
 from publishing import utm
 from publishing.models import PostingMode, PostTarget, TargetStatus
-from publishing.services import post_content
+from publishing.services import target_content
+from publishing.versions import effective_options, target_version
 
 T = TargetStatus
 
 
 def publish_content(target: PostTarget) -> Content:
     """The post as this target sends it: UTM tags on every link when the account wants them."""
-    content = post_content(target.post)
+    content = target_content(target)  # its network's version over the base
     account = target.post.account
     if account.utm_enabled:
         params = utm.utm_params(
@@ -62,6 +63,7 @@ def publish_request(target: PostTarget, content: Content) -> PublishRequest:
         checkpoint=checkpoint,
         mode="drafts" if drafts else "automatic",
         profile_username=profile.username,
-        options={**profile.extra, **target.post.options},  # the post wins over the profile
+        # Its version's over the post's over the profile's defaults.
+        options=effective_options(target.post, profile, target_version(target)),
         keep_alive=keep_alive,
     )

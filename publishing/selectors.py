@@ -57,6 +57,7 @@ def posts_for_account(
         posts = posts.filter(bucket=bucket)
     return posts.prefetch_related(
         "media",
+        "versions",
         Prefetch("targets", queryset=PostTarget.objects.select_related("profile")),
     ).order_by("-created_at", "-pk")
 

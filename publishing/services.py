@@ -24,6 +24,7 @@ from publishing.models import (
     PostStatus,
     PostTarget,
     PostType,
+    PostVersion,
     TargetStatus,
 )
 from publishing.signals import post_approved, target_published, target_slot_released
@@ -35,6 +36,14 @@ from publishing.transitions import (  # noqa: F401  (re-exported: the transition
     audit_entry,
     post_transition,
     target_transition,
+)
+from publishing.versions import (
+    effective,
+    effective_options,
+    effective_post_type,
+    target_version,
+    version_for,
+    versions_clean,
 )
 from socialdist.validators import validate_http_url, validate_year
 
@@ -63,16 +72,27 @@ def media_item(media: PostMedia) -> MediaItem:
     )
 
 
-def post_content(post: Post, media: list[PostMedia] | None = None) -> Content:
+def post_content(
+    post: Post, media: list[PostMedia] | None = None, version: PostVersion | None = None
+) -> Content:
+    """The post as one network receives it: the base, with its version's overrides (the media
+    subset and order, caption, title, post type, first comment) where it has one."""
     media = list(post.media.all()) if media is None else media
+    if version is not None and version.media is not None:
+        media = [media[i] for i in version.media if i < len(media)]
     return Content(
-        post_type=post.post_type,
-        caption=post.caption,
+        post_type=effective_post_type(post, version),
+        caption=effective(post, version, "caption"),
         media=[media_item(m) for m in media],
         link=post.link,
-        title=post.title,
-        first_comment=post.first_comment,
+        title=effective(post, version, "title"),
+        first_comment=effective(post, version, "first_comment"),
     )
+
+
+def target_content(target: PostTarget) -> Content:
+    """What this target publishes: its post as its network's (or profile's) version has it."""
+    return post_content(target.post, version=target_version(target))
 
 
 def content_problems(*, content: Content, profiles: list[Profile]) -> dict[str, list[Problem]]:
@@ -120,31 +140,64 @@ def caption_problems(*, post: Post, caption: str) -> list[Problem]:
     ]
 
 
-def _describe(problems: dict[str, list[Problem]]) -> dict[str, list[str]]:
+def post_problems(
+    *, post: Post, media: list[PostMedia], versions: list[PostVersion], profiles: list[Profile]
+) -> dict[str, list[str]]:
+    """Each network's hard limits over the content it would receive (its version over the base),
+    keyed by the field to fix: `versions.<key>.<field>` where that version changed the field.
+    Each message names its platform by its proper name."""
     errors: dict[str, list[str]] = {}
-    for found in problems.values():
-        for problem in found:  # each message names its platform by its proper name
-            messages = errors.setdefault(problem.field, [])
-            if problem.message not in messages:
-                messages.append(problem.message)
+    checked: set[tuple[str, str]] = set()
+    for profile in profiles:
+        version = version_for(versions, profile)
+        if (profile.platform, version.key if version else "") in checked:
+            continue  # one check per platform and version, however many profiles share them
+        checked.add((profile.platform, version.key if version else ""))
+        content = post_content(post, media, version)
+        for problem in get_provider(profile.platform).validate(content):
+            _add(errors, _version_field(problem.field, version), problem.message)
     return errors
 
 
-def options_problems(*, options: dict, targets: list[tuple[Profile, str]]) -> dict[str, list[str]]:
-    """Each (profile, posting mode)'s provider checks the options it would publish with (the
-    post's over the profile's defaults) in that mode; hand-posted targets need none."""
+def _version_field(field: str, version: PostVersion | None) -> str:
+    """A problem in something a version changed is that version's to fix."""
+    if version is None:
+        return field
+    name, _, option = field.partition(".")
+    changed = {
+        "caption": version.caption is not None,
+        "title": version.title is not None,
+        "first_comment": version.first_comment is not None,
+        "media": version.media is not None,
+        "post_type": bool(version.post_type),
+        "options": option in version.options,
+    }
+    return f"versions.{version.key}.{field}" if changed.get(name) else field
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    messages = errors.setdefault(field, [])
+    if message not in messages:
+        messages.append(message)
+
+
+def options_problems(
+    *, post: Post, versions: list[PostVersion], targets: list[tuple[Profile, str]]
+) -> dict[str, list[str]]:
+    """Each (profile, posting mode)'s provider checks the options it would publish with (its
+    version's over the post's over the profile's defaults) in that mode; hand-posted targets
+    need none."""
     errors: dict[str, list[str]] = {}
     for profile, posting_mode in targets:
         provider = get_provider(profile.platform)
         manual = posting_mode == PostingMode.MANUAL
         if manual and not provider.supports_drafts:
             continue  # a person posts it by hand: no options go to the platform
-        effective = {**profile.extra, **options}
+        version = version_for(versions, profile)
+        options = effective_options(post, profile, version)
         mode = "drafts" if manual else "automatic"
-        for problem in provider.validate_options(effective, mode, profile.name):
-            found = errors.setdefault(problem.field, [])
-            if problem.message not in found:
-                found.append(problem.message)
+        for problem in provider.validate_options(options, mode, profile.name):
+            _add(errors, _version_field(problem.field, version), problem.message)
     return errors
 
 
@@ -182,11 +235,15 @@ def post_create(
     submit: bool = True,
     posting_mode: str = "",
     options: dict | None = None,
+    first_comment: str = "",
+    versions: dict | None = None,
 ) -> Post:
     """Create a post and one target per profile; submitting it also approves or queues it.
 
     `options` are per-platform choices for this post (e.g. a privacy_level); they win
-    over each profile's defaults and are checked by the profile's provider.
+    over each profile's defaults and are checked by the profile's provider. `versions` adapt
+    the post per network: {platform slug or profile id: {caption?, title?, post_type?,
+    media?: [positions], first_comment?, options?}} (see publishing/versions.py).
 
     Raises ValidationError naming the field; nothing is written in that case.
     """
@@ -219,11 +276,9 @@ def post_create(
     if posting_mode and posting_mode not in PostingMode.values:
         raise ValidationError({"posting_mode": ["Use automatic or manual."]})
     options = dict(options or {})
-    if submit:
-        pairs = [(p, posting_mode or p.posting_mode) for p in profiles]
-        errors = options_problems(options=options, targets=pairs)
-        if errors:
-            raise ValidationError(errors)
+    version_rows = versions_clean(
+        versions=versions or {}, profiles=profiles, media_count=len(media)
+    )
     if link:
         validate_http_url(link, field="link")  # URLField alone would also take ftp://
 
@@ -235,10 +290,16 @@ def post_create(
         bucket=bucket.strip(),
         link=link,
         title=title,
+        first_comment=first_comment,
         options=options,
         changed_by_key=actor.identity,
     )
     post.full_clean()
+    if submit:
+        pairs = [(p, posting_mode or p.posting_mode) for p in profiles]
+        errors = options_problems(post=post, versions=version_rows, targets=pairs)
+        if errors:
+            raise ValidationError(errors)
     post.save()
     rows = [
         PostMedia(
@@ -250,17 +311,21 @@ def post_create(
         for position, item in enumerate(media)
     ]
     # Validate before any file is written: a rejected post leaves nothing behind.
-    problems = content_problems(content=post_content(post, rows), profiles=profiles)
+    problems = post_problems(post=post, media=rows, versions=version_rows, profiles=profiles)
     if submit and problems:
-        raise ValidationError(_describe(problems))
+        raise ValidationError(problems)
     for row, item in zip(rows, media, strict=True):
         if item.upload:
             row.file.save("upload", item.upload, save=False)  # upload_to picks a random name
     PostMedia.objects.bulk_create(rows)
+    for row in version_rows:
+        row.post = post
+    PostVersion.objects.bulk_create(version_rows)
     PostTarget.objects.bulk_create(
         PostTarget(
             post=post,
             profile=p,
+            post_type=effective_post_type(post, version_for(version_rows, p)),
             scheduled_at=scheduled_at,
             posting_mode=posting_mode or p.posting_mode,
         )
@@ -278,7 +343,7 @@ def post_submit(*, post: Post, actor: Actor) -> Post:
         raise InvalidTransition(f"Only drafts can be submitted; this post is {post.status}.")
     # A draft skipped the option checks; they hold before anything can be scheduled.
     targets = [(t.profile, t.posting_mode) for t in post.targets.select_related("profile")]
-    errors = options_problems(options=post.options, targets=targets)
+    errors = options_problems(post=post, versions=list(post.versions.all()), targets=targets)
     if errors:
         raise InvalidTransition(" ".join(m for found in errors.values() for m in found))
     if post.account.approval_required:

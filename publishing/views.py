@@ -52,6 +52,7 @@ from publishing.services import (
     targets_bulk_act,
 )
 from publishing.uploads import upload_errors
+from publishing.versions import versions_display
 from socialdist.validators import parse_id, parse_ids
 
 BULK_LIMIT = 50
@@ -176,6 +177,7 @@ def post_detail(request, account, post_id: int):
             "audit": post_audit(post=post),
             "attempts": post_attempts(post=post),
             "comments": post_comments(post=post),
+            "versions": versions_display(post),
             "awaiting_since": awaiting_since(post) if post.status == "awaiting_approval" else None,
             "reviewers": reviewers_for(account) if post.status == "awaiting_approval" else [],
             "may_decide": request.role in DECIDERS,
@@ -315,7 +317,11 @@ def review(request, token: str):
     except LinkProblem as exc:
         return render(request, "publishing/review.html", {"problem": str(exc)}, status=410)
     post = link.post
-    context = {"post": post, "comments": post_comments(post=post)}
+    context = {
+        "post": post,
+        "comments": post_comments(post=post),
+        "versions": versions_display(post),
+    }
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
