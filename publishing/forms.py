@@ -58,6 +58,11 @@ class PostForm(forms.Form):
 
     caption = forms.CharField(widget=forms.Textarea, required=False, max_length=10000)
     title = forms.CharField(required=False, max_length=300, help_text="Used by photo posts.")
+    first_comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10000,
+        help_text="Posted as the first comment right after the post, where the network "
+        "takes one.",
+    )  # fmt: skip
     post_type = forms.ChoiceField(choices=PostType.choices, initial=PostType.FEED)
     media = MultipleFileField(
         required=False,
@@ -88,25 +93,34 @@ class PostForm(forms.Form):
         self.fields["scheduled_at"].help_text = f"In {account.timezone}."
         if account.approval_required:
             self.fields["when"].help_text = "The post goes to the reviewers first."
-        # One fieldset per platform of this account that declares post options.
-        self.option_groups: list[OptionGroup] = []
+        # One card per network of this account: its version (customised or not) and options.
+        self.option_groups: list[NetworkGroup] = []
         for slug, provider in PROVIDERS.items():
             mine = [p for p in profiles if p.platform == slug]
-            if provider.options and mine:
-                self.option_groups.append(OptionGroup(self, provider, mine))
+            if mine:
+                self.option_groups.append(NetworkGroup(self, provider, mine))
 
     def main_fields(self) -> list:
         grouped = {name for group in self.option_groups for name in group.names}
         return [f for f in self if f.name not in grouped]
 
     def error_field(self, key: str) -> str | None:
-        """The form field for an error key from post_create (None: shown above the form);
-        `options.<key>` goes to that option's field in its platform's fieldset."""
+        """The form field for an error key from post_create (None: shown above the form):
+        `options.<key>` and `versions.<platform>[.<field>]` go to that network's card."""
         for group in self.option_groups:
             name = group.field_for(key)
             if name:
                 return name
         return key if key in self.fields else None
+
+    def versions(self) -> dict:
+        """post_create's `versions`: one per customised network among the chosen profiles."""
+        chosen = {p.platform for p in self.cleaned_data.get("profiles") or []}
+        return {
+            group.provider.slug: group.version()
+            for group in self.option_groups
+            if group.provider.slug in chosen and group.customised
+        }
 
     def post_options(self) -> dict:
         """post.options from the fieldsets of the platforms chosen for this post."""
@@ -132,23 +146,53 @@ class PostForm(forms.Form):
         return data
 
 
-class OptionGroup:
-    """A platform's post options in the composer: fields named `<slug>_<field>`, starting from
-    what its profiles stored (a switch one profile turned off starts off)."""
+class NetworkGroup:
+    """One network's card in the composer: "Customise for <network>" with its own caption,
+    title, post type, media choice and first comment (its version), and the options the platform
+    declares. Fields are named `<slug>_<field>`; option switches start from what its profiles
+    stored (a switch one profile turned off starts off)."""
+
+    VERSION_FIELDS = ("caption", "title", "post_type", "media", "first_comment")
 
     def __init__(self, form: forms.Form, provider, profiles: list[Profile]):
-        self.provider, self.profiles = provider, profiles
+        self.provider, self.profiles, self.form = provider, profiles, form
+        slug, name = provider.slug, provider.name
         self.names: list[str] = []
         self._by_key: dict[str, str] = {}
+        self._add("customise", forms.BooleanField(required=False, label=f"Customise for {name}"))
+        self._by_key[""] = f"{slug}_customise"
+        self._add("caption", forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000,
+            label=f"{name} caption",
+        ))  # fmt: skip
+        if any(t.title_max for t in provider.limits.post_types.values()):
+            self._add("title", forms.CharField(required=False, max_length=300, label="Title"))
+        types = [(v, label) for v, label in PostType.choices if v in provider.post_types()]
+        self._add("post_type", forms.ChoiceField(
+            choices=[("", "Same as the post"), *types], required=False, label="Post type",
+        ))  # fmt: skip
+        self._add("media", forms.CharField(
+            required=False, max_length=200, label="Media to use, in order",
+            help_text="The numbers of the files above, e.g. 2, 1; empty uses them all.",
+        ))  # fmt: skip
+        self._add("first_comment", forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10000,
+            label="First comment",
+        ))  # fmt: skip
+        self.version_names = list(self.names[1:])
         for spec in provider.options:
-            name = f"{provider.slug}_{spec.form_field}"
             initial = None
             if spec.kind == "bool" and spec.profile_default:
                 initial = option_field_value(spec, any(p.extra.get(spec.key) for p in profiles))
-            form.fields[name] = option_form_field(spec, initial=initial)
-            self.names.append(name)
-            self._by_key[spec.key] = name
-        self.form = form
+            self._add(spec.form_field, option_form_field(spec, initial=initial))
+            self._by_key[f"options.{spec.key}"] = f"{slug}_{spec.form_field}"
+        self.option_names = [n for n in self.names if n not in self.version_names][1:]
+
+    def _add(self, field: str, form_field: forms.Field) -> None:
+        name = f"{self.provider.slug}_{field}"
+        self.form.fields[name] = form_field
+        self.names.append(name)
+        self._by_key.setdefault(field, name)
 
     @property
     def legend(self) -> str:
@@ -158,20 +202,57 @@ class OptionGroup:
     def profile_names(self) -> str:
         return ", ".join(p.name for p in self.profiles)
 
+    @property
+    def customise_field(self):
+        return self.form[f"{self.provider.slug}_customise"]
+
+    def version_fields(self) -> list:
+        return [self.form[name] for name in self.version_names]
+
     def fields(self) -> list:
-        return [self.form[name] for name in self.names]
+        """The platform's declared options."""
+        return [self.form[name] for name in self.option_names]
+
+    @property
+    def customised(self) -> bool:
+        return bool(self.form.cleaned_data.get(f"{self.provider.slug}_customise"))
 
     def field_for(self, key: str) -> str | None:
-        return self._by_key.get(key.removeprefix("options."))
+        prefix = f"versions.{self.provider.slug}"
+        if key == prefix or key.startswith(prefix + "."):
+            rest = key[len(prefix) :].lstrip(".")
+            return self._by_key.get(rest) or self._by_key[""]
+        return self._by_key.get(key) if key.startswith("options.") else None
+
+    def version(self) -> dict:
+        """This network's overrides: its own caption (even empty), and whatever else was set."""
+        data, slug = self.form.cleaned_data, self.provider.slug
+        version: dict = {"caption": data.get(f"{slug}_caption", "")}
+        for field in ("title", "post_type", "first_comment"):
+            if data.get(f"{slug}_{field}"):
+                version[field] = data[f"{slug}_{field}"]
+        positions = media_positions(data.get(f"{slug}_media", ""))
+        if positions is not None:
+            version["media"] = positions
+        return version
 
     def values(self) -> dict:
         data = self.form.cleaned_data
         values = {}
         for spec in self.provider.options:
-            value = option_field_value(spec, data[self._by_key[spec.key]])
+            value = option_field_value(spec, data[self._by_key[f"options.{spec.key}"]])
             if value != "":  # an empty choice is no choice (the profile's default may apply)
                 values[spec.key] = value
         return values
+
+
+def media_positions(text: str) -> list[int] | list[str] | None:
+    """ "2, 1" → [1, 0] (the numbers people see are 1-based); None when empty. Anything that is
+    not a number is passed on as is, so post_create names the field."""
+    parts = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        return None
+    return [int(p) - 1 if p.isdigit() and len(p) < 5 else p for p in parts]
 
 
 def _post_type_choices(platforms: set[str]) -> list[tuple[str, str]]:

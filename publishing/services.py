@@ -106,22 +106,39 @@ def content_problems(*, content: Content, profiles: list[Profile]) -> dict[str, 
 
 
 def composer_rows(
-    *, account: ClientAccount, caption: str, post_type: str, title: str, profile_ids: list[int]
+    *,
+    account: ClientAccount,
+    caption: str,
+    post_type: str,
+    title: str,
+    profile_ids: list[int],
+    overrides: dict[str, dict] | None = None,
 ) -> list[dict]:
-    """The composer's live check, per platform: the character count against its limit (the post
-    type's own limit first), problems (media are checked on save), and a preview."""
-    ids = profile_ids
-    profiles = list(profiles_for_account(account=account).filter(pk__in=ids))
-    content = Content(post_type=post_type, caption=caption, media=[], title=title)
+    """The composer's live check, per network: the caption it will get (its customised one or
+    the base), counted the platform's way against its limit (the post type's own first), the
+    problems (media are checked on save) and a preview card in the network's shape."""
+    profiles = list(profiles_for_account(account=account).filter(pk__in=profile_ids))
     rows = []
     for platform in sorted({p.platform for p in profiles}):
         provider = get_provider(platform)
-        limit = provider.caption_limit(post_type)
+        mine = overrides.get(platform) if overrides else None
+        text = mine["caption"] if mine else caption
+        kind = (mine and mine.get("post_type")) or post_type
+        content = Content(
+            post_type=kind, caption=text, media=[], title=(mine and mine.get("title")) or title
+        )
+        limit = provider.caption_limit(kind)
         problems = [p for p in provider.validate(content) if p.code != "media_count"]
+        fold = provider.preview_fold
         rows.append({
-            "platform": provider.name, "count": len(caption), "limit": limit,
-            "problems": problems, "preview": caption[:limit] if limit else caption,
-            "profiles": [p.name for p in profiles if p.platform == platform],
+            "slug": platform, "platform": provider.name, "customised": bool(mine),
+            "post_type": PostType(kind).label if kind in PostType.values else kind,
+            "count": provider.count_text(text), "limit": limit, "problems": problems,
+            "preview": text[:fold] if fold else text[:limit],
+            "folded": bool(fold) and len(text) > fold,
+            # A CSS class per shape (no inline styles: the CSP forbids them).
+            "ratio": round(provider.preview_aspect(kind) * 100),
+            "profiles": [p for p in profiles if p.platform == platform],
         })  # fmt: skip
     return rows
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
+from channels.providers import PROVIDERS
 from publishing.approval import (
     DECIDERS,
     LinkProblem,
@@ -88,6 +89,8 @@ def post_new(request, account):
                 scheduled_at=data["scheduled_at"] if data["when"] == "time" else None,
                 submit=data["when"] != "draft",
                 options=form.post_options(),
+                first_comment=data["first_comment"],
+                versions=form.versions(),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -120,7 +123,13 @@ def _composer_check(account, data) -> list[dict]:
         post_type=data.get("post_type", "feed"),
         title=data.get("title", ""),
         profile_ids=parse_ids(data.getlist("profiles")),
-    )
+        overrides={
+            slug: {field: data.get(f"{slug}_{field}", "") for field in ("caption", "title",
+                                                                        "post_type")}
+            for slug in PROVIDERS
+            if data.get(f"{slug}_customise")
+        },
+    )  # fmt: skip
 
 
 @account_member_required

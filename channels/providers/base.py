@@ -217,6 +217,20 @@ class Provider(ABC):
     def post_types(cls) -> list[str]:
         return list(cls.limits.post_types)
 
+    # The composer's preview: where the network folds a caption behind "…more", and the shape
+    # it crops media to (width / height) per post type.
+    preview_fold: ClassVar[int] = 0
+    preview_aspects: ClassVar[dict[str, float]] = {}
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        """Characters as the platform counts them against its limit."""
+        return len(text)
+
+    @classmethod
+    def preview_aspect(cls, post_type: str) -> float:
+        return cls.preview_aspects.get(post_type, 1.0)
+
     @classmethod
     def caption_limit(cls, post_type: str) -> int:
         """The text limit of a post of this type (some types have their own)."""

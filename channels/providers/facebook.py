@@ -51,6 +51,9 @@ class FacebookProvider(MetaProvider, Provider):
     daily_cap = None  # no numeric cap for feed posts (Reels: 30 per 24 h)
     # Mornings (Sprout Social / Hootsuite 2025, rounded to the hour).
     windows = {"weekday": ("09:00", "13:00", "16:00"), "weekend": ("10:00", "13:00", "17:00")}
+    # Longer posts fold behind "See more" at about 480 characters; reels are 9:16.
+    preview_fold = 480
+    preview_aspects = {"feed": 1.0, "reel": 9 / 16}
     scopes = [
         "pages_show_list",
         "pages_manage_posts",

@@ -78,6 +78,9 @@ class InstagramProvider(MetaProvider, Provider):
     daily_cap = 50
     # Late morning and mid afternoon (Sprout Social / Hootsuite 2025, rounded to the hour).
     windows = {"weekday": ("11:00", "15:00", "19:00"), "weekend": ("10:00", "14:00", "19:00")}
+    # The feed shows about 125 characters before "…more"; feed media as 4:5, reels/stories 9:16.
+    preview_fold = 125
+    preview_aspects = {"feed": 0.8, "carousel": 0.8, "reel": 9 / 16, "story": 9 / 16}
     scopes = [
         "instagram_basic",
         "instagram_content_publish",

@@ -7,3 +7,21 @@
     });
   }
 })();
+
+// Composer: a network's own fields show when "Customise for <network>" is on; turning it on the
+// first time starts from the post's caption. Without JavaScript every field stays visible.
+(function () {
+  for (const card of document.querySelectorAll("fieldset.network[data-network]")) {
+    const slug = card.dataset.network;
+    const toggle = card.querySelector(`input[name="${slug}_customise"]`);
+    const caption = card.querySelector(`textarea[name="${slug}_caption"]`);
+    const base = document.getElementById("id_caption");
+    if (!toggle) continue;
+    const sync = () => card.classList.toggle("is-base", !toggle.checked);
+    toggle.addEventListener("change", () => {
+      if (toggle.checked && caption && !caption.value && base) caption.value = base.value;
+      sync();
+    });
+    sync();
+  }
+})();

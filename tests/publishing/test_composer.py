@@ -71,5 +71,6 @@ def test_live_check_uses_the_post_type_s_own_caption_limit(
     too_long = f"Caption is {length} characters; TikTok allows {limit}."
     assert (too_long in page) is over
     assert "Caption is" not in page.replace(too_long, "")  # no other caption limit applied
-    preview = re.search(r'<p class="preview-text pre-wrap">(x*)</p>', page)
-    assert len(preview.group(1)) == min(length, limit)
+    # The preview folds the way TikTok does: about two lines, then "… more".
+    preview = re.search(r'<p class="preview-text pre-wrap">(x*)<span class="muted">… more', page)
+    assert len(preview.group(1)) == 100

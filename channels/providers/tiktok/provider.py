@@ -135,6 +135,9 @@ class TikTokProvider(Provider):
     daily_cap = 15  # Direct Post: ~15 a day per creator
     # Evenings (Sprout Social / Hootsuite 2025, rounded to the hour).
     windows = {"weekday": ("19:00", "21:00", "16:00"), "weekend": ("18:00", "21:00", "12:00")}
+    # Captions show about two lines (~100 characters) over a full-screen 9:16 video or photo.
+    preview_fold = 100
+    preview_aspects = {"video": 9 / 16, "photo_slideshow": 9 / 16}
     options = OPTIONS
 
     def classify_error(self, response: requests.Response) -> PlatformError | None:
