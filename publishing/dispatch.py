@@ -28,6 +28,7 @@ from publishing.claims import (  # noqa: F401  (re-exported: callers claim throu
     targets_claim_due,
 )
 from publishing.events import target_event
+from publishing.first_comment import first_comment_send, targets_retry_first_comments
 from publishing.models import (
     EventType,
     Heartbeat,
@@ -88,6 +89,7 @@ def dispatcher_tick() -> int:
     Heartbeat.objects.update_or_create(name="dispatcher", defaults={"last_seen": timezone.now()})
     targets_poll_drafts()
     targets_follow_ids()
+    targets_retry_first_comments()
     return targets_reconcile_stuck()
 
 
@@ -251,6 +253,8 @@ def _succeed(target: PostTarget, published, *, attempts: int, reason: str = "") 
         return  # another worker settled it (its claim is the live one)
     if not published.id_pending:
         target_announce_published(target)
+        # Right after the post, once; it never changes the post's outcome (first_comment.py).
+        first_comment_send(target)
 
 
 def targets_follow_ids(*, limit: int = 100) -> int:

@@ -224,8 +224,25 @@ class PostTarget(models.Model):
 
     @property
     def status_note(self) -> str:
-        """Why a published post has no link, or what the platform is doing meanwhile."""
-        return self.platform_state.get("note") or self.platform_state.get("processing") or ""
+        """Why a published post has no link, or what the platform is doing meanwhile; and what
+        went wrong with its first comment."""
+        note = self.platform_state.get("note") or self.platform_state.get("processing") or ""
+        return " ".join(filter(None, [note, self.first_comment_warning]))
+
+    @property
+    def first_comment_warning(self) -> str:
+        """The post is out, but its first comment is not (yet): a sentence for a person."""
+        return str(self.platform_state.get("first_comment_warning", ""))
+
+    @property
+    def first_comment_skipped(self) -> str:
+        """Why the post's first comment is not sent to this target: its platform takes none."""
+        from channels.providers import provider_class
+
+        provider = provider_class(self.profile.platform)
+        if provider is None or provider.takes_first_comment or not self.post.first_comment.strip():
+            return ""
+        return f"{provider.name} takes no first comment; it is not sent here."
 
     @property
     def publish_id(self) -> str:

@@ -204,6 +204,9 @@ class Provider(ABC):
     # Manual posting mode delivers to the creator's drafts instead of a hand-posting queue.
     supports_drafts: ClassVar[bool] = False
     options: ClassVar[tuple[OptionField, ...]] = ()
+    # Posts the content's first_comment on the post right after publishing (post_first_comment).
+    # Platforms without it simply do not send one; that is no validation error.
+    takes_first_comment: ClassVar[bool] = False
 
     # Metrics ----------------------------------------------------------------------------------
     has_metrics: ClassVar[bool] = True
@@ -319,6 +322,23 @@ class Provider(ABC):
     def publish(self, request: PublishRequest) -> Published:
         self.prepare(request)
         return self.finish(request)
+
+    def post_first_comment(self, request: PublishRequest, published: Published) -> str:
+        """Post `request.content.first_comment` on the published post as the profile; return the
+        comment's id. Raises PlatformError. One call, never repeated by the provider: the
+        dispatcher checkpoints before it and decides whether it may run again."""
+        raise NotImplementedError(f"{self.name} takes no first comment.")
+
+    def find_first_comment(self, request: PublishRequest, published: Published) -> str | None:
+        """After a lost answer: the id of our first comment if the post has it, None if it
+        certainly does not. Raise PlatformError when the platform cannot tell (the default), so
+        the dispatcher warns instead of commenting twice."""
+        raise PlatformError(
+            "permanent",
+            "unconfirmed",
+            f"{self.name} cannot tell whether the first comment went out.",
+            maybe_delivered=True,
+        )
 
     def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
         """Metrics for each request (same order); a failed item carries `error`, never raises

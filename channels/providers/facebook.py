@@ -61,7 +61,12 @@ class FacebookProvider(MetaProvider, Provider):
         "read_insights",
         "publish_video",
         "business_management",
+        "pages_manage_engagement",  # the first comment, as the Page
     ]
+
+    def is_own_comment(self, comment: dict, request: PublishRequest) -> bool:
+        author = (comment.get("from") or {}).get("id")
+        return not author or str(author) == request.profile_external_id
 
     def list_profiles(self, *, access_token: str) -> list[ProfileInfo]:
         pages = paginate(

@@ -88,7 +88,14 @@ class InstagramProvider(MetaProvider, Provider):
         "pages_show_list",
         "pages_read_engagement",
         "business_management",
+        "instagram_manage_comments",  # the first comment
     ]
+    comment_text_field = "text"
+    comment_fields = "id,text,username"
+
+    def is_own_comment(self, comment: dict, request: PublishRequest) -> bool:
+        username = comment.get("username")
+        return not username or not request.profile_username or username == request.profile_username
 
     @classmethod
     def metric_windows(cls, post_type: str) -> tuple[str, ...]:

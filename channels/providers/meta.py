@@ -12,7 +12,7 @@ import requests
 from django.utils import timezone
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
-from channels.providers.base import OAuthResult
+from channels.providers.base import OAuthResult, Published, PublishRequest
 from socialdist.validators import text_problem
 
 API_VERSION = "v25.0"
@@ -100,6 +100,41 @@ class MetaProvider:
 
     def classify_error(self, response: requests.Response) -> PlatformError | None:
         return classify_meta_error(response)
+
+    # First comment: POST /{media-or-post-id}/comments message=… (PLATFORMS.md §2–3), with the
+    # token the post was published with (Instagram: the user token; Facebook: the Page token).
+    takes_first_comment = True
+    # The comment's text field and how our own comment is told apart, per platform.
+    comment_text_field = "message"
+    comment_fields = "id,message,from"
+
+    def post_first_comment(self, request: PublishRequest, published: Published) -> str:
+        result = self.http.post(
+            f"{GRAPH}/{published.platform_post_id}/comments",
+            data={"message": request.content.first_comment},
+            headers=bearer(request.access_token),
+        )
+        if not result.get("id"):
+            raise missing_field("comment id")
+        return str(result["id"])
+
+    def find_first_comment(self, request: PublishRequest, published: Published) -> str | None:
+        """Meta lists a post's comments: ours is the one with our text, by the profile."""
+        comments = paginate(
+            self.http,
+            f"{GRAPH}/{published.platform_post_id}/comments",
+            token=request.access_token,
+            params={"fields": self.comment_fields, "limit": 100},
+        )
+        for comment in comments:
+            text = comment.get(self.comment_text_field) or ""
+            if text == request.content.first_comment and self.is_own_comment(comment, request):
+                return str(comment["id"])
+        return None
+
+    def is_own_comment(self, comment: dict, request: PublishRequest) -> bool:
+        """Whether a listed comment with our text was written by this profile."""
+        return True
 
     def deauthorize(self, data: dict[str, str]) -> list[str]:
         """Meta's deauthorize callback: a signed_request signed with the app secret of any

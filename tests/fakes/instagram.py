@@ -9,6 +9,9 @@ Covers the OAuth dialog and token endpoints, /me, /me/permissions, /me/accounts 
 fields, media containers (with processing time), container status, media_publish, media fields
 with permalink, recent media, content_publishing_limit, and Meta's error envelope.
 
+Comments on a published IG media or Facebook post: POST /{id}/comments (message=…) and
+GET /{id}/comments, kept per media/post in `comments` so tests can count them.
+
 Switches: fail(...) / hang(...) from FakeServer, plus the helpers below for 500s, rate limits,
 expired tokens and slow processing; `processing_polls` makes video containers stay IN_PROGRESS.
 """
@@ -103,6 +106,8 @@ class FakeInstagram(FakeServer):
         self.fb_videos: dict[str, dict] = {}  # video id -> {"page", "uploaded", "finished", ...}
         self.video_processing_polls = 0
         self._fields = ""
+        # IG media id or FB post id -> comments posted on it ({"id", "message", "token"}).
+        self.comments: dict[str, list[dict]] = {}
         # Metrics: set per id to control them; otherwise derived from the id.
         self.metrics: dict[str, dict] = {}
 
@@ -206,6 +211,8 @@ class FakeInstagram(FakeServer):
             )
         if parts == ["me", "accounts"]:
             return self._accounts(request)
+        if len(parts) == 2 and parts[1] == "comments":
+            return self._comments(parts[0], request)
         if len(parts) == 2 and parts[1] == "insights" and parts[0] in self.media:
             values = self.metrics_for(parts[0])
             return Response(200, {"data": [
@@ -237,6 +244,43 @@ class FakeInstagram(FakeServer):
             self._fields = request.query.get("fields", "")
             return self._node(parts[0])
         return meta_error(100, f"Unknown path components: {path}")
+
+    # Comments ---------------------------------------------------------------------------------
+    def comments_on(self, node_id: str) -> list[str]:
+        """The texts of the comments on one media or post, oldest first."""
+        return [c["message"] for c in self.comments.get(node_id, [])]
+
+    def _comments(self, node_id: str, request: Request) -> Response:
+        if node_id in self.fb_posts:  # as the Page, with its Page token
+            page = self.fb_posts[node_id]["page"]
+            if request.bearer != "page-token-" + page:
+                return meta_error(200, "(#200) Requires a Page access token")
+            author = {"from": {"id": page, "name": self._page(page)["name"]}}
+        elif node_id in self.media:  # as the IG account, with the user token
+            if request.bearer not in self.tokens:
+                return meta_error(190, "Invalid OAuth access token.")
+            ig = self._ig_user(self.media[node_id].ig_user) or {}
+            author = {"username": ig.get("username", "")}
+        else:
+            return meta_error(
+                100, f"Unsupported post request. Object with ID '{node_id}' does not exist",
+                subcode=33,
+            )  # fmt: skip
+        comments = self.comments.setdefault(node_id, [])
+        if request.method == "POST":
+            message = request.param("message")
+            if not message:
+                return meta_error(100, "(#100) The parameter message is required")
+            comment_id = f"{node_id.split('_')[-1]}_{next(self._ids)}"
+            comments.append(
+                {"id": comment_id, "message": message, "token": request.bearer, **author}
+            )
+            return Response(200, {"id": comment_id})
+        text = "message" if node_id in self.fb_posts else "text"
+        return Response(200, {"data": [
+            {"id": c["id"], text: c["message"], **{k: c[k] for k in ("from", "username") if k in c}}
+            for c in comments
+        ]})  # fmt: skip
 
     # Facebook Pages ---------------------------------------------------------------------------
     def _page(self, node_id: str) -> dict | None:

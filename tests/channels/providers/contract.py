@@ -19,9 +19,10 @@ from analytics.services import metrics_collect
 from channels.limits import PlatformLimits
 from channels.models import Profile
 from channels.providers import PROVIDERS, get_provider
-from channels.providers.base import Content, MediaItem
+from channels.providers.base import Content, MediaItem, Published
 from publishing.dispatch import dispatch_due
 from publishing.models import PostTarget
+from publishing.requests import publish_content, publish_request
 from tests.factories import MediaFactory, PostFactory
 from tests.fakes.server import FakeServer
 from tests.helpers import connect
@@ -215,6 +216,25 @@ class ProviderContract:
         assert result.collected >= 1, result
         snapshot = MetricSnapshot.objects.get(target=target, window="1h")
         assert any(getattr(snapshot, name) is not None for name in ("views", "likes", "reach"))
+
+    def test_the_first_comment_is_posted_once_right_after_the_post(self, profile, fake):
+        """Only for platforms that declare takes_first_comment; the others never send one."""
+        if not self.provider_class.takes_first_comment:
+            pytest.skip(f"{self.provider_class.name} takes no first comment")
+        target = self.target(profile, next(iter(self.examples)))
+        target.post.first_comment = "Contract first comment"
+        target.post.save(update_fields=["first_comment"])
+        target = settle(target)
+        assert target.status == "published", target.error_message
+        assert not target.first_comment_warning
+        comment_id = target.platform_state["first_comment_id"]
+        outcomes = list(target.attempt_log.values_list("outcome", flat=True))
+        assert outcomes.count("first_comment") == 1 and outcomes.count("published") == 1
+        # The platform shows it: the provider's own look-up finds the same comment.
+        provider = get_provider(self.platform)
+        request = publish_request(target, publish_content(target))
+        published = Published(platform_post_id=target.platform_post_id)
+        assert provider.find_first_comment(request, published) == comment_id
 
 
 def settle(target: PostTarget, ticks: int = 12) -> PostTarget:
