@@ -6,6 +6,7 @@ from django.db import models
 from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
 from channels.models import Profile
+from channels.providers import provider_class
 
 
 class PostType(models.TextChoices):
@@ -237,12 +238,24 @@ class PostTarget(models.Model):
     @property
     def first_comment_skipped(self) -> str:
         """Why the post's first comment is not sent to this target: its platform takes none."""
-        from channels.providers import provider_class
-
         provider = provider_class(self.profile.platform)
-        if provider is None or provider.takes_first_comment or not self.post.first_comment.strip():
+        if provider is None or provider.takes_first_comment or not self.first_comment.strip():
             return ""
         return f"{provider.name} takes no first comment; it is not sent here."
+
+    @property
+    def first_comment(self) -> str:
+        """The first comment this target would post: its network's version's, else the post's."""
+        text, mine = self.post.first_comment, None
+        for version in self.post.versions.all():
+            if version.profile_id == self.profile_id:
+                mine = version
+                break
+            if version.profile_id is None and version.platform == self.profile.platform:
+                mine = version
+        if mine is not None and mine.first_comment is not None:
+            text = mine.first_comment
+        return text
 
     @property
     def publish_id(self) -> str:
