@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
+from publishing.lifecycle import post_assert_editable
 from publishing.models import AuditEntry, Post, PostComment, PostStatus, ReviewLink, TargetStatus
 from publishing.selectors import posts_for_account
 from publishing.services import (
@@ -110,7 +111,10 @@ def post_comment_add(*, post: Post, actor: Actor, body: str) -> PostComment:
 
 
 def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
-    """Editing the creative makes a new version; an approved post goes back for approval."""
+    """Editing the creative makes a new version; an approved post goes back for approval.
+
+    Refused (PostLocked) once any target may be live: the live post would keep the old caption."""
+    post_assert_editable(post)
     if caption == post.caption:
         return post
     new_version = post.version + 1
