@@ -315,7 +315,8 @@ def test_delete_needs_the_csrf_token(owner, account, profile):
 def test_delete_through_the_api(api, account, profile):
     post = post_on(account, profile, "scheduled")
     live = post_on(account, profile, "published")
-    assert api.client.delete(f"/api/v1/posts/{post.pk}").status_code == 204
+    deleted = api.client.delete(f"/api/v1/posts/{post.pk}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
     assert not Post.objects.filter(pk=post.pk).exists()
     refused = api.client.delete(f"/api/v1/posts/{live.pk}")
     assert refused.status_code == 409
