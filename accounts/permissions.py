@@ -8,9 +8,10 @@ from accounts.models import Role
 class Can(StrEnum):
     VIEW = "view"  # every page of the account, reports, exports
     COMMENT = "comment"  # the review thread
-    COMPOSE = "compose"  # new posts and drafts; editing captions (four eyes still applies)
+    COMPOSE = "compose"  # new posts, drafts, duplicates; editing (four eyes still applies)
     DECIDE = "decide"  # approve or reject a version someone else wrote
-    MANAGE_POSTS = "manage_posts"  # retry, cancel, reschedule (one or in bulk), mark as posted
+    # retry, cancel, restore, reschedule (one or in bulk), mark as posted, delete
+    MANAGE_POSTS = "manage_posts"
     MANAGE_CHANNELS = "manage_channels"  # connect, reconnect, disconnect
     MANAGE_SETTINGS = "manage_settings"  # publishing, approval, UTM, webhooks, schedule
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
@@ -114,14 +114,21 @@ def connect_credentials(request, account, platform: str):
     return _channel_page(request, account, credentials_forms={platform: form}, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @account_member_required
 def disconnect(request, account, connection_id: int):
+    """GET (or a POST without `confirmed=1`): what disconnecting does; the page's form acts."""
     connection = connections_for_account(account=account).filter(pk=connection_id).first()
     if connection is None:
         raise Http404("No such channel.")
     if request.role not in CHANNEL_MANAGERS:
         return HttpResponseForbidden("Reviewers cannot disconnect channels.")
+    if request.method == "GET" or request.POST.get("confirmed") != "1":
+        return render(
+            request,
+            "channels/disconnect_confirm.html",
+            {"account": account, "connection": connection},
+        )
     changed = connection_disconnect(
         connection=connection, reason=f"Disconnected by {request.user.email}."
     )

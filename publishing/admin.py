@@ -1,8 +1,10 @@
 from django.contrib import admin
 
+from publishing.lifecycle import post_delete, post_delete_refusal, post_lock_reason
 from publishing.models import (
     AuditEntry,
     Post,
+    PostDeletion,
     PostMedia,
     PostTarget,
     PublishAttempt,
@@ -13,9 +15,23 @@ from publishing.models import (
 from publishing.services import Actor, InvalidTransition, post_approve
 
 
+def _locked(obj) -> bool:
+    return obj is not None and obj.pk is not None and bool(post_lock_reason(obj))
+
+
 class PostMediaInline(admin.TabularInline):
     model = PostMedia
     extra = 0
+
+    # A post that may be live keeps its media (publishing/lifecycle.py).
+    def has_add_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_delete_permission(request, obj)
 
 
 class PostTargetInline(admin.TabularInline):
@@ -34,6 +50,39 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [PostMediaInline, PostTargetInline]
     actions = ["approve_selected"]
+    CONTENT = ["caption", "post_type", "bucket", "link", "title", "first_comment", "options"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A post that may be live is locked here as everywhere (duplicate it instead)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if _locked(obj):
+            fields += [f for f in self.CONTENT if f not in fields]
+        return fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if _locked(obj):
+            self.message_user(request, post_lock_reason(obj), level="warning")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and post_delete_refusal(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        post_delete(
+            post=obj, actor=Actor(user=request.user, label=f"{request.user.email} in admin")
+        )
+
+    def delete_queryset(self, request, queryset):
+        """Each through the service; one that may be live is kept and named."""
+        actor = Actor(user=request.user, label=f"{request.user.email} in admin")
+        for post in queryset:
+            try:
+                post_delete(post=post, actor=actor)
+            except InvalidTransition as exc:
+                self.message_user(request, str(exc), level="error")
 
     @admin.action(description="Approve selected posts awaiting approval")
     def approve_selected(self, request, queryset):
@@ -100,6 +149,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["to_status"]
     search_fields = ["actor_label", "reason"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+
+@admin.register(PostDeletion)
+class PostDeletionAdmin(admin.ModelAdmin):
+    list_display = ["deleted_at", "post_ref", "account", "actor_label"]
+    list_filter = ["account"]
+    search_fields = ["caption", "actor_label"]
+    readonly_fields = [f.name for f in PostDeletion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(PublishEvent)

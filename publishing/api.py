@@ -10,6 +10,7 @@ from pydantic import ConfigDict, StrictBool, create_model
 from accounts.permissions import Can, role_may
 from channels.providers import PROVIDERS
 from publishing.approval import DECIDERS, post_reject, post_versions_set
+from publishing.lifecycle import post_delete, post_duplicate, target_restore
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
 from publishing.services import (
@@ -206,11 +207,12 @@ def _actor(request) -> Actor:
 
 
 def _manager(request) -> Actor:
-    """Retry, cancel, reschedule, mark posted, settle: not for reviewer tokens (README "Roles")."""
+    """Retry, cancel, restore, reschedule, mark posted, settle, delete: not for reviewer tokens
+    (README "Roles")."""
     if not role_may(request.auth.role, Can.MANAGE_POSTS):
         raise PermissionDenied(
-            "Reviewer tokens cannot retry, cancel, reschedule, mark or settle posts; use a "
-            "marketer or admin token from create_api_token."
+            "Reviewer tokens cannot retry, cancel, restore, reschedule, mark, settle or delete "
+            "posts; use a marketer or admin token from create_api_token."
         )
     return _actor(request)
 
@@ -366,3 +368,27 @@ def reject_post(request, payload: RejectIn, post_id: int = PostId):
     except ValueError as exc:
         raise ValidationError({"comment": [str(exc)]}) from exc
     return _post_or_404(request, post_id)
+
+
+@router.post("/posts/{post_id}/duplicate", response={201: PostOut, **errors(403, 404)})
+def duplicate_post(request, post_id: int = PostId):
+    """A new draft with the same content, media and profiles (submit it to schedule it)."""
+    if not role_may(request.auth.role, Can.COMPOSE):
+        raise PermissionDenied("This token cannot compose posts.")
+    copy = post_duplicate(post=_post_or_404(request, post_id), actor=_actor(request))
+    return Status(201, _post_or_404(request, copy.pk))
+
+
+@router.delete("/posts/{post_id}", response={204: None, **errors(403, 404, 409)})
+def delete_post(request, post_id: int = PostId):
+    """Delete a post none of whose targets may be live (409 says which one is); its waiting
+    targets are cancelled first and their slots freed."""
+    post = _post_or_404(request, post_id)
+    post_delete(post=post, actor=_manager(request))
+    return Status(204, None)
+
+
+@router.post("/targets/{target_id}/restore", response={200: TargetOut, **errors(403, 404, 409)})
+def restore_target(request, target_id: int = TargetId):
+    """A cancelled target goes back to pending; it then takes the next free slot."""
+    return target_restore(target=_target_or_404(request, target_id), actor=_manager(request))

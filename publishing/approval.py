@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ClientAccount, ExternalReviewer, Membership, Role, User
+from publishing.lifecycle import post_assert_editable
 from publishing.models import (
     AuditEntry,
     Post,
@@ -129,7 +130,10 @@ def post_comment_add(*, post: Post, actor: Actor, body: str) -> PostComment:
 
 
 def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
-    """Editing the creative makes a new version; an approved post goes back for approval."""
+    """Editing the creative makes a new version; an approved post goes back for approval.
+
+    Refused (PostLocked) once any target may be live: the live post would keep the old caption."""
+    post_assert_editable(post)
     if caption == post.caption:
         return post
     _new_version(post, actor, "the edit", caption=caption)
@@ -141,8 +145,10 @@ def post_versions_set(*, post: Post, actor: Actor, versions: dict) -> Post:
     """Replace the post's per-network versions (same shape as post_create's `versions`). A
     change to any version is a new version of the post: approval binds to what was reviewed.
 
-    Raises ValidationError keyed `versions.<key>[.<field>]`; nothing changes in that case.
+    Raises ValidationError keyed `versions.<key>[.<field>]`, or PostLocked once any target may
+    be live; nothing changes in either case.
     """
+    post_assert_editable(post)
     targets = list(post.targets.select_related("profile"))
     profiles = [t.profile for t in targets]
     media = list(post.media.all())

@@ -431,3 +431,24 @@ class ReviewLink(models.Model):
 
     def __str__(self) -> str:
         return f"review of post {self.post_id} v{self.post_version} for {self.reviewer_email}"
+
+
+class PostDeletion(models.Model):
+    """The audit record of a deleted post; it outlives the post (and the post's audit rows)."""
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="deletions")
+    post_ref = models.PositiveBigIntegerField(help_text="The deleted post's id.")
+    caption = models.TextField(blank=True)
+    # [{target, profile_id, profile, platform, status, scheduled_at}] as they were when deleted.
+    targets = models.JSONField(default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"post {self.post_ref} deleted by {self.actor_label}"

@@ -29,7 +29,7 @@ TARGET_TRANSITIONS: dict[str, set[str]] = {
     T.MANUAL: {T.PUBLISHED, T.CANCELLED},
     T.SENT_TO_DRAFTS: {T.PUBLISHED, T.FAILED, T.CANCELLED},
     T.PUBLISHED: set(),
-    T.CANCELLED: {T.PENDING},
+    T.CANCELLED: {T.PENDING},  # restored by a person (publishing/lifecycle.py target_restore)
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing import views
+from publishing import lifecycle_views, views
 
 app_name = "publishing"
 urlpatterns = [
@@ -11,6 +11,21 @@ urlpatterns = [
     path("a/<slug:slug>/manual/", views.manual_queue, name="manual"),
     path("a/<slug:slug>/queue/", views.queue, name="queue"),
     path("a/<slug:slug>/approvals/", views.approvals, name="approvals"),
+    path(
+        "a/<slug:slug>/posts/<int:post_id>/duplicate/",
+        lifecycle_views.post_duplicate_view,
+        name="duplicate",
+    ),
+    path(
+        "a/<slug:slug>/posts/<int:post_id>/delete/",
+        lifecycle_views.post_delete_view,
+        name="delete",
+    ),
+    path(
+        "a/<slug:slug>/targets/<int:target_id>/restore/",
+        lifecycle_views.target_restore_view,
+        name="restore",
+    ),
     path(
         "a/<slug:slug>/posts/<int:post_id>/<str:action>/",
         views.post_action,

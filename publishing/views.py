@@ -24,6 +24,7 @@ from publishing.approval import (
 )
 from publishing.filters import TargetFilter
 from publishing.forms import EditForm, PostForm, RescheduleForm
+from publishing.lifecycle import post_delete_refusal, post_lock_reason
 from publishing.media import MEDIA_TYPES, media_signature_valid
 from publishing.selectors import (
     media_for_path,
@@ -149,6 +150,10 @@ def post_edit_view(request, account, post_id: int):
     post = post_for_account(account=account, post_id=post_id)
     if post is None:
         raise Http404("No such post.")
+    locked = post_lock_reason(post)
+    if locked:  # what is live keeps its caption: a changed version is a duplicate
+        messages.error(request, locked)
+        return redirect("publishing:detail", account.slug, post.pk)
     form = EditForm(request.POST or None, initial={"caption": post.caption})
     if request.method == "POST" and form.is_valid():
         caption = form.cleaned_data["caption"]
@@ -157,8 +162,12 @@ def post_edit_view(request, account, post_id: int):
             for problem in problems:
                 form.add_error("caption", problem.message)
         else:
-            post_edit(post=post, actor=Actor(user=request.user, label=f"{request.user.email} in app"),
-                      caption=caption)  # fmt: skip
+            try:
+                post_edit(post=post, actor=Actor(user=request.user, label=f"{request.user.email} in app"),
+                          caption=caption)  # fmt: skip
+            except InvalidTransition as exc:  # e.g. a target went live meanwhile
+                messages.error(request, str(exc))
+                return redirect("publishing:detail", account.slug, post.pk)
             messages.success(
                 request,
                 "Saved; it went back to the reviewers."
@@ -190,6 +199,10 @@ def post_detail(request, account, post_id: int):
             "awaiting_since": awaiting_since(post) if post.status == "awaiting_approval" else None,
             "reviewers": reviewers_for(account) if post.status == "awaiting_approval" else [],
             "may_decide": request.role in DECIDERS,
+            "may_manage": role_may(request.role, Can.MANAGE_POSTS),
+            "may_compose": role_may(request.role, Can.COMPOSE),
+            "lock_reason": post_lock_reason(post),
+            "delete_refusal": post_delete_refusal(post),
         },
     )
 
@@ -460,6 +473,14 @@ def _queue_bulk(request, account):
     if action not in BULK_ACTIONS:
         messages.error(request, "Choose cancel, retry or reschedule.")
         return back
+    if action == "cancel" and request.POST.get("confirmed") != "1":
+        # Destructive: a page that lists what will be cancelled, whose form really cancels.
+        targets = targets_for_queue(account=account).filter(pk__in=ids)
+        return render(
+            request,
+            "publishing/queue_cancel_confirm.html",
+            {"account": account, "targets": targets, "query": request.GET.urlencode()},
+        )
     done, skipped = targets_bulk_act(
         account=account,
         actor=Actor(user=request.user, label=f"{request.user.email} in app"),

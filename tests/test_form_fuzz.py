@@ -123,6 +123,9 @@ def _forms(w) -> list[tuple[str, str, dict]]:
             "target": [str(w["failed"].pk)], "action": "reschedule", "when": future,
         }),
         ("post", f"{a}/queue/", {"retry_one": str(w["failed"].pk), "action": "retry"}),
+        ("post", f"{a}/queue/", {
+            "target": [str(w["failed"].pk)], "action": "cancel", "confirmed": "1",
+        }),
         ("get", f"{a}/queue/", {
             "status": "failed", "platform": "instagram", "profile": str(w["ig"].pk),
             "bucket": "tips", "start": day, "end": day, "page": "1",

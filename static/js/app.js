@@ -6,6 +6,26 @@
       location = "/a/" + encodeURIComponent(form.elements.a.value) + "/";
     });
   }
+
+  // Destructive buttons (bulk cancel, disconnect): one click after the browser's own dialog.
+  // The button's form then carries confirmed=1; without JavaScript the server shows a
+  // confirmation page instead, so nothing here is needed for the action to be confirmed.
+  for (const button of document.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) {
+        event.preventDefault();
+        return;
+      }
+      let input = button.form.querySelector("input[name=confirmed]");
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "confirmed";
+        button.form.appendChild(input);
+      }
+      input.value = "1";
+    });
+  }
 })();
 
 // Composer: a network's own fields show when "Customise for <network>" is on; turning it on the

@@ -28,7 +28,10 @@ def world(account):
         post__account=account, profile=profile, scheduled_at=timezone.now() + timedelta(days=2)
     )
     manual = TargetFactory(post__account=account, profile=profile, status="manual")
-    return {"profile": profile, "target": target, "manual": manual}
+    cancelled = TargetFactory(post__account=account, profile=profile, status="cancelled")
+    deletable = TargetFactory(post__account=account, profile=profile, status="pending").post
+    return {"profile": profile, "target": target, "manual": manual, "cancelled": cancelled,
+            "deletable": deletable}  # fmt: skip
 
 
 def member(account, role: str) -> Client:
@@ -49,10 +52,20 @@ def do(action: str, client: Client, account, world):
     day = (timezone.now() + timedelta(days=3)).date().isoformat()
     return {
         "connect": lambda: client.post(f"{base}/channels/connect/instagram/"),
-        "disconnect": lambda: client.post(f"{base}/channels/{connection.pk}/disconnect/"),
+        "disconnect": lambda: client.post(
+            f"{base}/channels/{connection.pk}/disconnect/", {"confirmed": "1"}
+        ),
+        "disconnect_ask": lambda: client.get(f"{base}/channels/{connection.pk}/disconnect/"),
         "bulk_cancel": lambda: client.post(
+            f"{base}/queue/", {"action": "cancel", "target": [target.pk], "confirmed": "1"}
+        ),
+        "bulk_cancel_ask": lambda: client.post(
             f"{base}/queue/", {"action": "cancel", "target": [target.pk]}
         ),
+        "duplicate": lambda: client.post(f"{base}/posts/{target.post_id}/duplicate/"),
+        "delete_ask": lambda: client.get(f"{base}/posts/{world['deletable'].pk}/delete/"),
+        "delete": lambda: client.post(f"{base}/posts/{world['deletable'].pk}/delete/"),
+        "restore": lambda: client.post(f"{base}/targets/{world['cancelled'].pk}/restore/"),
         "mark_posted": lambda: client.post(
             f"{base}/targets/{world['manual'].pk}/mark-posted/", {"permalink": ""}
         ),
@@ -71,7 +84,16 @@ def changed(action: str, world) -> bool:
             ChannelConnection.objects.get(pk=world["profile"].connection_id).status
             == "disconnected"
         ),
+        "disconnect_ask": lambda: (
+            ChannelConnection.objects.get(pk=world["profile"].connection_id).status
+            == "disconnected"
+        ),
         "bulk_cancel": lambda: target.status == "cancelled",
+        "bulk_cancel_ask": lambda: target.status == "cancelled",
+        "duplicate": lambda: Post.objects.filter(audit__reason__startswith="duplicated").exists(),
+        "delete_ask": lambda: not Post.objects.filter(pk=world["deletable"].pk).exists(),
+        "delete": lambda: not Post.objects.filter(pk=world["deletable"].pk).exists(),
+        "restore": lambda: PostTarget.objects.get(pk=world["cancelled"].pk).status == "pending",
         "mark_posted": lambda: PostTarget.objects.get(pk=world["manual"].pk).status == "published",
         "calendar_move": lambda: target.scheduled_at != world["target"].scheduled_at,
         "settings": lambda: False,
@@ -82,11 +104,21 @@ def changed(action: str, world) -> bool:
 ROLE_TABLE = {
     "connect": {"admin": 302, "marketer": 302, "reviewer": 403, "outsider": 404},
     "disconnect": {"admin": 302, "marketer": 302, "reviewer": 403, "outsider": 404},
+    "disconnect_ask": {"admin": 200, "marketer": 200, "reviewer": 403, "outsider": 404},
     "bulk_cancel": {"admin": 302, "marketer": 302, "reviewer": 403, "outsider": 404},
+    "bulk_cancel_ask": {"admin": 200, "marketer": 200, "reviewer": 403, "outsider": 404},
+    # Duplicating is composing; deleting and restoring are managing posts.
+    "duplicate": {"admin": 302, "marketer": 302, "reviewer": 302, "outsider": 404},
+    "delete_ask": {"admin": 200, "marketer": 200, "reviewer": 403, "outsider": 404},
+    "delete": {"admin": 302, "marketer": 302, "reviewer": 403, "outsider": 404},
+    "restore": {"admin": 302, "marketer": 302, "reviewer": 403, "outsider": 404},
     "mark_posted": {"admin": 302, "marketer": 302, "reviewer": 403, "outsider": 404},
     "calendar_move": {"admin": 200, "marketer": 200, "reviewer": 403, "outsider": 404},
     "settings": {"admin": 302, "marketer": 403, "reviewer": 403, "outsider": 404},
 }
+ASKS = {"disconnect_ask", "bulk_cancel_ask", "delete_ask"}  # confirmation pages change nothing
+ACTS = {"disconnect", "bulk_cancel", "mark_posted", "calendar_move", "duplicate", "delete",
+        "restore"}  # fmt: skip
 CASES = [(action, role, code) for action, row in ROLE_TABLE.items() for role, code in row.items()]
 
 
@@ -94,9 +126,9 @@ CASES = [(action, role, code) for action, row in ROLE_TABLE.items() for role, co
 def test_role_table(account, world, action, role, expected):
     response = do(action, member(account, role), account, world)
     assert response.status_code == expected, response.content[:300]
-    if expected in (403, 404):
+    if expected in (403, 404) or action in ASKS:
         assert not changed(action, world)
-    elif action in ("disconnect", "bulk_cancel", "mark_posted", "calendar_move"):
+    elif action in ACTS:
         assert changed(action, world)
 
 
@@ -169,3 +201,19 @@ def test_an_email_link_does_not_let_the_editor_approve_their_edit(account, await
     assert response.status_code == 410 and b"You made the latest change" in response.content
     link.refresh_from_db()
     assert link.used_at is None and Post.objects.get(pk=awaiting.pk).status == "awaiting_approval"
+
+
+@pytest.mark.parametrize(
+    ("role", "duplicate", "manage"),
+    [("admin", 201, True), ("marketer", 201, True), ("reviewer", 201, False)],
+)
+def test_api_tokens_duplicate_delete_and_restore_by_the_table(
+    account, world, role, duplicate, manage
+):
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(account=account, role=role)[1]}")
+    assert api.post(f"/api/v1/posts/{world['target'].post_id}/duplicate").status_code == duplicate
+    restored = api.post(f"/api/v1/targets/{world['cancelled'].pk}/restore")
+    assert restored.status_code == (200 if manage else 403)
+    deleted = api.delete(f"/api/v1/posts/{world['deletable'].pk}")
+    assert deleted.status_code == (204 if manage else 403)
+    assert Post.objects.filter(pk=world["deletable"].pk).exists() is not manage

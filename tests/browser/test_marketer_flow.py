@@ -154,8 +154,11 @@ def test_queue_filter_retry_and_bulk_cancel(browser_page, live_server, world):
     page.goto(f"{live_server.url}/a/acme/queue/")
     for target in waiting[:2]:
         page.check(f"input[name=target][value='{target.pk}']")
-    page.click("button[name=action][value=cancel]")
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.click("button[name=action][value=cancel]")  # destructive: the browser asks first
     page.wait_for_selector("text=Cancel: 2 done.")
+    assert dialogs and dialogs[0].startswith("Cancel the selected posts?")
     statuses = dict(
         PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).values_list("pk", "status")
     )

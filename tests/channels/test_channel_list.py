@@ -34,7 +34,8 @@ def test_outsider_gets_404(outsider_client, account, profile):
 def test_disconnect_holds_posts(owner_client, account, profile):
     target = TargetFactory(post__account=account, profile=profile,
                            scheduled_at=timezone.now() + timedelta(hours=3))  # fmt: skip
-    response = owner_client.post(f"/a/{account.slug}/channels/{profile.connection_id}/disconnect/")
+    url = f"/a/{account.slug}/channels/{profile.connection_id}/disconnect/"
+    response = owner_client.post(url, {"confirmed": "1"})
     assert response.status_code == 302
     assert ChannelConnection.objects.get().status == "disconnected"
     target.refresh_from_db()
@@ -50,3 +51,28 @@ def test_reviewers_see_but_cannot_disconnect(client, account, profile):
     assert "Acme IG" in page and "Disconnect" not in page
     url = f"/a/{account.slug}/channels/{profile.connection_id}/disconnect/"
     assert client.post(url).status_code == 403
+
+
+def test_disconnect_asks_first_and_only_the_confirmation_acts(owner_client, account, profile):
+    url = f"/a/{account.slug}/channels/{profile.connection_id}/disconnect/"
+    for asking in (owner_client.get(url), owner_client.post(url)):  # no JS: a page, not an act
+        page = asking.content.decode()
+        assert asking.status_code == 200 and "Disconnect Instagram?" in page
+        assert "Acme IG" in page and 'name="confirmed" value="1"' in page
+        assert "csrfmiddlewaretoken" in page
+        assert ChannelConnection.objects.get().status == "active"
+    list_page = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
+    assert "data-confirm=" in list_page  # with JS: the browser's dialog, then one click
+
+    assert owner_client.post(url, {"confirmed": "1"}).status_code == 302
+    assert ChannelConnection.objects.get().status == "disconnected"
+
+
+def test_the_disconnect_confirmation_needs_the_csrf_token(account, profile, owner):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    url = f"/a/{account.slug}/channels/{profile.connection_id}/disconnect/"
+    assert client.post(url, {"confirmed": "1"}).status_code == 403
+    assert ChannelConnection.objects.get().status == "active"

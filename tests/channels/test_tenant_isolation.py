@@ -58,7 +58,9 @@ def test_disconnecting_in_one_account_leaves_the_other_account_connected(
 ):
     other_account, other_client = both_connected
     mine = ChannelConnection.objects.get(account=account, platform="facebook")
-    response = owner_client.post(f"/a/{account.slug}/channels/{mine.pk}/disconnect/")
+    response = owner_client.post(
+        f"/a/{account.slug}/channels/{mine.pk}/disconnect/", {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert statuses(account) == {"disconnected"}  # Meta's IG + Pages grant goes together
     assert statuses(other_account) == {"active"}
@@ -71,9 +73,10 @@ def test_disconnecting_in_one_account_leaves_the_other_account_connected(
 def test_another_tenants_connection_cannot_be_disconnected(owner_client, account, both_connected):
     other_account, _ = both_connected
     theirs = ChannelConnection.objects.get(account=other_account, platform="facebook")
-    response = owner_client.post(f"/a/{account.slug}/channels/{theirs.pk}/disconnect/")
-    assert response.status_code == 404
-    response = owner_client.post(f"/a/{other_account.slug}/channels/{theirs.pk}/disconnect/")
+    url = f"/a/{account.slug}/channels/{theirs.pk}/disconnect/"
+    assert owner_client.post(url, {"confirmed": "1"}).status_code == 404
+    url = f"/a/{other_account.slug}/channels/{theirs.pk}/disconnect/"
+    response = owner_client.post(url, {"confirmed": "1"})
     assert response.status_code == 404
     assert statuses(other_account) == {"active"}
 

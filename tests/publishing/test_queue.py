@@ -41,7 +41,7 @@ def test_bulk_cancel_retry_and_reschedule(owner_client, account, profile):
                           scheduled_at=NOW + timedelta(days=1)) for _ in range(2))  # fmt: skip
     failed = TargetFactory(post__account=account, profile=profile, status="failed", error_code="2")
     url = f"/a/{account.slug}/queue/"
-    owner_client.post(url, {"action": "cancel", "target": [a.pk, b.pk]})
+    owner_client.post(url, {"action": "cancel", "target": [a.pk, b.pk], "confirmed": "1"})
     assert set(PostTarget.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {
         "cancelled"
     }
@@ -73,6 +73,9 @@ def test_other_accounts_targets_are_untouched(owner_client, outsider_client, acc
     mine = TargetFactory(post__account=account, profile=profile)
     assert outsider_client.get(f"/a/{account.slug}/queue/").status_code == 404
     foreign = TargetFactory()
-    owner_client.post(f"/a/{account.slug}/queue/", {"action": "cancel", "target": [foreign.pk]})
+    owner_client.post(
+        f"/a/{account.slug}/queue/",
+        {"action": "cancel", "target": [foreign.pk], "confirmed": "1"},
+    )
     assert PostTarget.objects.get(pk=foreign.pk).status == "scheduled"
     assert PostTarget.objects.get(pk=mine.pk).status == "scheduled"

@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     T.MANUAL: {T.PUBLISHED, T.CANCELLED},
     T.SENT_TO_DRAFTS: {T.PUBLISHED, T.FAILED, T.CANCELLED},
     T.PUBLISHED: set(),  # final: nothing moves a published target
-    T.CANCELLED: {T.PENDING},
+    T.CANCELLED: {T.PENDING},  # a person restores it; the scheduler then attaches it
 }
 
 ALL_PAIRS = list(itertools.product(T.values, T.values))

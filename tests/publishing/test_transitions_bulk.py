@@ -45,6 +45,12 @@ def test_every_pair_of_the_table_moves_or_raises(frm, to):
         assert not AuditEntry.objects.filter(target=target).exists()
 
 
+def test_a_cancelled_target_can_only_be_restored_to_pending():
+    # Restore (publishing/lifecycle.py) is the one way out of cancelled; the scheduler then
+    # attaches the pending target as usual. Pinned here too so the bulk variant allows it.
+    assert TARGET_TRANSITIONS[T.CANCELLED] == {T.PENDING}
+
+
 @pytest.mark.django_db
 def test_one_audit_row_per_target_moved_and_none_for_targets_moved_meanwhile():
     post = PostFactory()

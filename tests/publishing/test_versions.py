@@ -218,3 +218,18 @@ def test_the_reviewer_sees_every_version_on_the_page_and_in_the_email(
     page = Client().get(f"/review/{token}/").content.decode()
     assert "Each network&#x27;s version" in page or "Each network's version" in page
     assert "Facebook Pages" in page and "Only on Facebook" in page and "More below" in page
+
+
+def test_a_duplicate_keeps_the_versions_and_a_live_post_cannot_change_them(api, networks):
+    ig = {"instagram": networks["instagram"]}
+    body = create(api, ig, media=[IMAGES[0]], versions={"instagram": {"caption": "Mine"}}).json()
+    copy = api.post(f"/posts/{body['id']}/duplicate")
+    assert copy.status_code == 201, copy.content
+    assert copy.json()["versions"] == {"instagram": {"caption": "Mine"}}
+    PostTarget.objects.filter(post_id=body["id"]).update(status="published")
+    refused = api.post(
+        f"/posts/{body['id']}/versions", {"versions": {"instagram": {"caption": "x"}}}
+    )
+    assert refused.status_code == 409
+    assert "locked" in refused.json()["detail"]
+    assert Post.objects.get(pk=body["id"]).versions.get().caption == "Mine"
