@@ -4,6 +4,7 @@ import pytest
 
 from publishing.models import Post
 from tests.factories import ProfileFactory
+from tests.media_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,71 @@ def test_live_check_uses_the_post_type_s_own_caption_limit(
     # The preview folds the way TikTok does: about two lines, then "… more".
     preview = re.search(r'<p class="preview-text pre-wrap">(x*)<span class="muted">… more', page)
     assert len(preview.group(1)) == 100
+
+
+def test_a_customised_network_previews_and_counts_its_own_caption(owner_client, account):
+    ig = ProfileFactory(connection__account=account, platform="instagram", name="Acme IG")
+    fb = ProfileFactory(connection__account=account, platform="facebook", name="Acme Page")
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/check/",
+        {"caption": "x" * 2300, "post_type": "feed", "profiles": [ig.pk, fb.pk],
+         "instagram_customise": "on", "instagram_caption": "Short for Instagram " + "y" * 200},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    page = response.content.decode()
+    assert "220 / 2200 characters" in page  # Instagram counts its own caption
+    assert "2300 / 63206 characters" in page  # Facebook still gets the base
+    assert "Caption is 2300 characters; Instagram allows 2200." not in page
+    # Instagram folds after about 125 characters; the words never overflow the card.
+    assert re.search(
+        r'data-network="instagram".*?Short for Instagram y{105}<span class="muted">… more',
+        page,
+        re.S,
+    )
+    assert "Acme IG" in page and "customised" in page
+
+
+def test_the_composer_saves_each_networks_version(owner_client, account, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ig = ProfileFactory(connection__account=account, platform="instagram", name="Acme IG")
+    fb = ProfileFactory(connection__account=account, platform="facebook", name="Acme Page")
+    response = owner_client.post(f"/a/{account.slug}/posts/new/", {
+        "caption": "Base", "post_type": "carousel", "profiles": [ig.pk, fb.pk], "when": "draft",
+        "first_comment": "Shop: https://example.com",
+        "media": [upload("a.jpg", image_bytes(), "image/jpeg"),
+                  upload("b.jpg", image_bytes(), "image/jpeg")],
+        "instagram_customise": "",  "instagram_caption": "ignored while off",
+        "facebook_customise": "on", "facebook_caption": "Only Facebook", "facebook_post_type": "feed",
+        "facebook_media": "2, 1", "facebook_first_comment": "",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    post = Post.objects.get()
+    assert post.first_comment == "Shop: https://example.com"
+    (version,) = post.versions.all()
+    assert (version.platform, version.caption, version.post_type, version.media) == (
+        "facebook", "Only Facebook", "feed", [1, 0],
+    )  # fmt: skip
+
+
+def test_a_networks_problem_shows_on_its_own_field_and_saves_nothing(owner_client, account):
+    ig = ProfileFactory(connection__account=account, platform="instagram", name="Acme IG")
+    response = owner_client.post(f"/a/{account.slug}/posts/new/", {
+        "caption": "Base", "post_type": "feed", "profiles": [ig.pk], "when": "slot",
+        "media": [upload("a.jpg", image_bytes(), "image/jpeg")],
+        "instagram_customise": "on", "instagram_caption": "z" * 2201, "instagram_media": "1, 7",
+    })  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r"field-instagram_media.*?errorlist.*?from 0 to 0", page, re.S)
+    assert not Post.objects.exists()
+    response = owner_client.post(f"/a/{account.slug}/posts/new/", {
+        "caption": "Base", "post_type": "feed", "profiles": [ig.pk], "when": "slot",
+        "media": [upload("a.jpg", image_bytes(), "image/jpeg")],
+        "instagram_customise": "on", "instagram_caption": "z" * 2201,
+    })  # fmt: skip
+    page = response.content.decode()
+    assert re.search(
+        r"field-instagram_caption.*?errorlist.*?Caption is 2201 characters; Instagram allows 2200",
+        page, re.S,
+    )  # fmt: skip
+    assert not Post.objects.exists()
