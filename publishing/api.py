@@ -13,11 +13,8 @@ from publishing.approval import DECIDERS, post_reject, post_versions_set
 from publishing.lifecycle import post_delete, post_duplicate, target_restore
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
-from publishing.services import (
-    Actor,
-    MediaInput,
-    post_approve,
-    post_create,
+from publishing.services import Actor, MediaInput, post_approve, post_create
+from publishing.targets import (
     target_cancel,
     target_mark_posted,
     target_reschedule,

@@ -39,9 +39,9 @@ from publishing.services import (
     post_approve,
     post_problems,
     post_transition,
-    target_slot_release,
     target_transition,
 )
+from publishing.targets import target_slot_release
 from publishing.versions import (
     effective_post_type,
     version_for,

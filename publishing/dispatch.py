@@ -39,7 +39,8 @@ from publishing.models import (
 )
 from publishing.notifications import manual_target_notify
 from publishing.requests import publish_content, publish_request
-from publishing.services import target_announce_published, target_content
+from publishing.services import target_content
+from publishing.targets import target_announce_published
 from publishing.transitions import target_transition
 from socialdist.leases import new_token, rows_claim_each
 from socialdist.retries import RetrySchedule
@@ -120,7 +121,7 @@ def targets_poll_drafts(*, limit: int = 100) -> int:
 def _load(target_id: int) -> PostTarget:
     return (
         PostTarget.objects.select_related("post__account", "profile__connection")
-        .prefetch_related("post__media")
+        .prefetch_related("post__media", "post__versions")
         .get(pk=target_id)
     )
 

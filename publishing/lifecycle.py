@@ -18,14 +18,8 @@ from publishing.models import (
     PostVersion,
     TargetStatus,
 )
-from publishing.services import (
-    UNCONFIRMED,
-    Actor,
-    InvalidTransition,
-    audit_entry,
-    target_slot_release,
-    target_transition,
-)
+from publishing.services import Actor, InvalidTransition, audit_entry, target_transition
+from publishing.targets import UNCONFIRMED, target_slot_release
 from socialdist.leases import locked
 
 T = TargetStatus

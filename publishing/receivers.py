@@ -3,7 +3,7 @@ from django.dispatch import receiver
 from channels.signals import connection_activated, connection_deactivated
 from publishing.events import event_emit
 from publishing.models import EventType
-from publishing.services import targets_hold_for_connection, targets_release_held
+from publishing.targets import targets_hold_for_connection, targets_release_held
 
 
 @receiver(connection_activated)

@@ -40,7 +40,6 @@ from publishing.selectors import (
     targets_waiting_manual,
 )
 from publishing.services import (
-    BULK_ACTIONS,
     Actor,
     InvalidTransition,
     MediaInput,
@@ -49,6 +48,9 @@ from publishing.services import (
     post_approve,
     post_create,
     post_submit,
+)
+from publishing.targets import (
+    BULK_ACTIONS,
     target_mark_posted,
     target_settle_unconfirmed,
     targets_bulk_act,

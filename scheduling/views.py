@@ -18,7 +18,8 @@ from channels.providers import platform_choices
 from channels.selectors import profiles_for_account
 from publishing.models import TargetStatus
 from publishing.selectors import target_for_account
-from publishing.services import Actor, InvalidTransition, target_reschedule
+from publishing.services import Actor, InvalidTransition
+from publishing.targets import target_reschedule
 from scheduling.calendar import calendar_build
 from scheduling.forms import WEEKDAYS, ScheduleSettingsForm
 from scheduling.services import (

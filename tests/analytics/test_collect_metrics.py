@@ -167,7 +167,8 @@ def test_scores_flag_ad_eligible_posts_and_bucket_weights(fake_instagram, accoun
 
 
 def test_manual_posts_without_a_link_are_not_measured(account):
-    from publishing.services import Actor, target_mark_posted
+    from publishing.services import Actor
+    from publishing.targets import target_mark_posted
 
     target = TargetFactory(post__account=account, status="manual")
     target_mark_posted(target=target, actor=Actor(label="me"))
