@@ -27,6 +27,8 @@ QUOTA_WAIT_SECONDS = 24 * 3600  # the quota is a rolling 24 h window
 MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
 
 _IMAGE = dict(image_mime=frozenset({"image/jpeg"}), image_max_bytes=8 * MB)
+# PLATFORMS.md §2.3: reel and story video is H.264 or HEVC at 23–60 fps.
+_VIDEO = dict(video_codecs=frozenset({"h264", "hevc"}), video_fps_min=23, video_fps_max=60)
 # PLATFORMS.md §2.2–2.3: caption 2200 / 30 hashtags / 20 mentions; JPEG ≤ 8 MB, feed 4:5–1.91:1;
 # reels 3 s–15 min ≤ 300 MB; story video 3–60 s ≤ 100 MB; carousel 2–10 items.
 LIMITS = PlatformLimits(
@@ -45,6 +47,7 @@ LIMITS = PlatformLimits(
             video_min_s=3,
             video_max_s=900,
             **_IMAGE,
+            **_VIDEO,
         ),
         "reel": TypeLimits(
             1,
@@ -55,6 +58,7 @@ LIMITS = PlatformLimits(
             video_max_bytes=300 * MB,
             video_min_s=3,
             video_max_s=900,
+            **_VIDEO,
         ),
         "story": TypeLimits(
             1,
@@ -65,6 +69,7 @@ LIMITS = PlatformLimits(
             video_min_s=3,
             video_max_s=60,
             **_IMAGE,
+            **_VIDEO,
         ),
     },
 )
