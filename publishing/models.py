@@ -6,6 +6,7 @@ from django.db import models
 from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
 from channels.models import Profile
+from library.models import MediaAsset
 
 
 class PostType(models.TextChoices):
@@ -99,6 +100,10 @@ class PostMedia(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
+    # A media library item (its probed facts and renditions); `file` then names its original.
+    asset = models.ForeignKey(
+        MediaAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="post_media"
+    )
 
     class Meta:
         ordering = ["position", "pk"]
