@@ -65,6 +65,7 @@ def media_item(media: PostMedia) -> MediaItem:
             codec=asset.video_codec,
             fps=asset.frame_rate,
             jpeg_convertible=asset.mime_type in CONVERTIBLE_TO_JPEG,
+            alt_text=asset.alt_text,
             hosted=True,
             storage_name=asset.file.name,
         )

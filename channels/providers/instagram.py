@@ -75,6 +75,13 @@ LIMITS = PlatformLimits(
 )
 
 
+def _alt_text(item) -> dict[str, str]:
+    """PLATFORMS.md §2.2: `alt_text` on image containers only, at most 1000 characters."""
+    if item.kind != "image" or not item.alt_text:
+        return {}
+    return {"alt_text": item.alt_text[:1000]}
+
+
 class InstagramProvider(MetaProvider, Provider):
     slug = "instagram"
     name = "Instagram"
@@ -208,6 +215,7 @@ class InstagramProvider(MetaProvider, Provider):
         else:
             item = content.media[0]
             params["video_url" if item.kind == "video" else "image_url"] = item.url
+            params.update(_alt_text(item))
             if post_type in MEDIA_TYPE:
                 params["media_type"] = MEDIA_TYPE[post_type]
             if post_type == "reel":
@@ -231,6 +239,7 @@ class InstagramProvider(MetaProvider, Provider):
                 params.update(media_type="VIDEO", video_url=item.url)
             else:
                 params["image_url"] = item.url
+                params.update(_alt_text(item))
             result = self.http.post(
                 f"{GRAPH}/{request.profile_external_id}/media",
                 data=params,
