@@ -165,3 +165,53 @@ def test_media_of_a_published_post_may_be_deleted_but_the_post_keeps_its_file(ac
     row.refresh_from_db()
     assert row.asset is None and (media_root / row.file.name).exists()
     assert not (media_root / thumb).exists()
+
+
+def test_a_post_cannot_use_another_accounts_asset(account, outsider):
+    from publishing.services import SYSTEM, MediaInput, post_create
+
+    theirs = asset_upload(
+        account=outsider.memberships.get().account, upload=upload("t.jpg", image_bytes())
+    )
+    profile = ProfileFactory(connection__account=account)
+    with pytest.raises(ValidationError, match="No such media in this account's library"):
+        post_create(
+            account=account,
+            actor=SYSTEM,
+            caption="Hi",
+            post_type="feed",
+            media=[MediaInput(asset=theirs)],
+            profile_ids=[profile.pk],
+        )
+
+
+def test_tiktok_takes_h264_but_not_mpeg4_part_2(account):
+    from channels.providers import get_provider
+
+    tiktok = get_provider("tiktok")
+    post = PostFactory(account=account, post_type="video")
+    old = asset_upload(
+        account=account, upload=upload("o.mp4", video_bytes(frames=30, rate=30, codec="mpeg4"))
+    )
+    PostMedia.objects.create(post=post, kind="video", asset=old, file=old.file.name)
+    problems = tiktok.validate(post_content(post))
+    assert [p.code for p in problems] == ["video_codec"]
+    assert problems[0].message.startswith("Media 1 is MPEG-4 Part 2; TikTok video posts take H.264")
+    good = asset_upload(account=account, upload=video_upload(seconds=1, fps=30))
+    post.media.update(asset=good, file=good.file.name)
+    assert tiktok.validate(post_content(post)) == []
+
+
+def test_facebook_reels_refuse_mpeg4_part_2(account):
+    from channels.providers import get_provider
+
+    post = PostFactory(account=account, post_type="reel")
+    old = asset_upload(
+        account=account, upload=upload("o.mp4", video_bytes(frames=120, rate=30, codec="mpeg4"))
+    )
+    PostMedia.objects.create(post=post, kind="video", asset=old, file=old.file.name)
+    problems = get_provider("facebook").validate(post_content(post))
+    assert [p.code for p in problems] == ["video_codec"]
+    assert "Facebook Pages reel posts take AV1 or H.264 or HEVC (H.265) or VP9" in (
+        problems[0].message
+    )
