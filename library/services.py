@@ -61,11 +61,12 @@ def asset_upload(
         alt_text=alt_text,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    asset.file.save("upload", upload, save=False)  # upload_to picks a random name
+    # Previews first: saving a large upload moves its temporary file into storage.
     try:
         _derive(asset, upload)
     except Exception:  # a preview is a nicety: the upload itself stands
         log.exception("could not make previews for asset of account %s", account.pk)
+    asset.file.save("upload", upload, save=False)  # upload_to picks a random name
     asset.save()
     return asset
 

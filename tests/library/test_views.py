@@ -186,3 +186,17 @@ def test_posts_without_a_csrf_token_are_refused(account, asset):
 def test_the_navigation_links_to_the_library(owner_client, account):
     page = owner_client.get(f"/a/{account.slug}/queue/")
     assert f'href="/a/{account.slug}/media/"'.encode() in page.content
+
+
+def test_a_large_upload_streams_through_a_temporary_file_and_still_gets_a_poster(
+    owner_client, account, settings, media_root
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every file goes to a temporary file on disk
+    response = owner_client.post(
+        f"/a/{account.slug}/media/", {"files": video_upload("big.mp4", seconds=2, fps=24)}
+    )
+    assert response.status_code == 302
+    asset = MediaAsset.objects.get()
+    assert asset.video_codec == "h264" and asset.duration_s == pytest.approx(2, abs=0.1)
+    assert asset.poster and (media_root / asset.poster.name).exists()
+    assert (media_root / asset.file.name).stat().st_size == asset.size_bytes
