@@ -120,6 +120,17 @@ class PostMedia(models.Model):
             return media_signed_url(self.file.name)
         return self.url
 
+    @property
+    def preview_url(self) -> str:
+        """A small JPEG for pages (a library item's thumbnail, a video's poster frame), or ''."""
+        asset = self.asset if self.asset_id else None
+        preview = asset and (asset.thumbnail or asset.poster)
+        if not preview:
+            return ""
+        from publishing.media import media_signed_url
+
+        return media_signed_url(preview.name)
+
 
 class PostTarget(models.Model):
     """A post on one profile; moves through its own lifecycle (see DESIGN.md)."""

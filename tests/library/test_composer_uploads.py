@@ -80,3 +80,11 @@ def test_another_accounts_asset_cannot_be_picked(owner_client, account, profile,
     response = compose(owner_client, account, profile, library_media=[theirs.pk])
     assert response.status_code == 200 and not Post.objects.exists()
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_post_page_shows_a_videos_poster_frame(owner_client, account, profile):
+    clip = asset_upload(account=account, upload=video_upload(seconds=3, fps=30))
+    response = compose(owner_client, account, profile, post_type="reel", library_media=[clip.pk])
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    page = owner_client.get(response["Location"]).content.decode()
+    assert f"/media/{clip.thumbnail.name}?e=" in page and "(poster frame)" in page
