@@ -14,6 +14,7 @@ class Can(StrEnum):
     MANAGE_POSTS = "manage_posts"
     MANAGE_CHANNELS = "manage_channels"  # connect, reconnect, disconnect
     MANAGE_SETTINGS = "manage_settings"  # publishing, approval, UTM, webhooks, schedule
+    MANAGE_MEDIA = "manage_media"  # upload to the media library, edit alt text, delete media
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Can]] = {

@@ -9,6 +9,16 @@ from dataclasses import dataclass, field
 
 from channels.providers.content import Content, Problem
 
+# FFmpeg's codec names as people know them.
+CODEC_NAMES = {
+    "h264": "H.264",
+    "hevc": "HEVC (H.265)",
+    "vp8": "VP8",
+    "vp9": "VP9",
+    "av1": "AV1",
+    "mpeg4": "MPEG-4 Part 2",
+    "prores": "ProRes",
+}
 HASHTAG = re.compile(r"(?<![\w&])#\w+")
 MENTION = re.compile(r"(?<![\w.])@[\w.]+")
 MB = 1024 * 1024
@@ -28,6 +38,10 @@ class TypeLimits:
     video_max_bytes: int | None = None
     video_min_s: float | None = None
     video_max_s: float | None = None
+    # FFmpeg codec names the post type takes ("h264", "hevc", "vp8", "vp9", "av1"); empty = any.
+    video_codecs: frozenset[str] = frozenset()
+    video_fps_min: float | None = None
+    video_fps_max: float | None = None
     caption_max: int | None = None  # where a post type has its own text limit
     title_max: int | None = None
 
@@ -109,6 +123,15 @@ def limit_problems(limits: PlatformLimits, platform: str, content: Content) -> l
     return problems
 
 
+def codec_name(codec: str) -> str:
+    return CODEC_NAMES.get(codec, codec.upper())
+
+
+def _first(limits: TypeLimits) -> str:
+    """The codec to suggest: H.264 where taken (every platform plays it), else the first."""
+    return "h264" if "h264" in limits.video_codecs else sorted(limits.video_codecs)[0]
+
+
 def _type_name(post_type: str) -> str:
     return post_type.replace("_", " ")
 
@@ -127,7 +150,13 @@ def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> lis
         ]
     problems = []
     if item.kind == "image":
-        if limits.image_mime and item.mime_type and item.mime_type not in limits.image_mime:
+        convertible = item.jpeg_convertible and "image/jpeg" in limits.image_mime
+        if (
+            limits.image_mime
+            and item.mime_type
+            and item.mime_type not in limits.image_mime
+            and not convertible  # sent as its JPEG rendition at publish time
+        ):
             problems.append(
                 Problem(
                     "image_format",
@@ -152,6 +181,30 @@ def _media_problems(platform, post_type, limits: TypeLimits, index, item) -> lis
                     "video_too_large",
                     f"{label} is {item.size_bytes / MB:.0f} MB; "
                     f"{platform} allows {limits.video_max_bytes // MB} MB.",
+                    "media",
+                )
+            )
+        if limits.video_codecs and item.codec and item.codec not in limits.video_codecs:
+            takes = " or ".join(sorted(codec_name(c) for c in limits.video_codecs))
+            problems.append(
+                Problem(
+                    "video_codec",
+                    f"{label} is {codec_name(item.codec)}; {platform} {_type_name(post_type)} "
+                    f"posts take {takes}. Export it again as {codec_name(_first(limits))}.",
+                    "media",
+                )
+            )
+        fps = item.fps
+        if fps and (
+            (limits.video_fps_min and fps < limits.video_fps_min)
+            or (limits.video_fps_max and fps > limits.video_fps_max)
+        ):
+            problems.append(
+                Problem(
+                    "video_frame_rate",
+                    f"{label} runs at {fps:g} frames per second; {platform} "
+                    f"{_type_name(post_type)} posts take {limits.video_fps_min or 0:g}–"
+                    f"{limits.video_fps_max or fps:g} fps.",
                     "media",
                 )
             )

@@ -5,10 +5,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict, StrictBool, create_model
+from pydantic import ConfigDict, StrictBool, create_model, model_validator
 
 from accounts.permissions import Can, role_may
 from channels.providers import PROVIDERS
+from library.selectors import asset_for_account
 from publishing.approval import DECIDERS, post_reject, post_versions_set
 from publishing.lifecycle import post_delete, post_duplicate, target_restore
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
@@ -35,8 +36,17 @@ router = Router(tags=["posts"])
 
 # Lengths match the model columns: longer input is a 422 naming the field, not a DataError.
 class MediaIn(Schema):
-    url: str = Field(..., max_length=2000, description="An http:// or https:// URL.")
-    kind: Literal["image", "video"]
+    url: str = Field("", max_length=2000, description="An http:// or https:// URL.")
+    kind: Literal["image", "video"] | None = Field(None, description="Needed with `url`.")
+    asset_id: Id | None = Field(
+        None, description="A media library item (`POST /media`) instead of a `url`."
+    )
+
+    @model_validator(mode="after")
+    def _url_or_asset(self):
+        if self.asset_id is None and not (self.url and self.kind):
+            raise ValueError("Give a url and its kind, or the asset_id of a media library item.")
+        return self
 
 
 class _OptionsBase(Schema):
@@ -228,6 +238,15 @@ def _target_or_404(request, target_id: int) -> PostTarget:
     return target
 
 
+def _media_input(request, item: MediaIn) -> MediaInput:
+    if item.asset_id is None:
+        return MediaInput(kind=item.kind or "", url=item.url)
+    asset = asset_for_account(account=request.account, asset_id=item.asset_id)
+    if asset is None:
+        raise ValidationError({"media": [f"No media {item.asset_id} in this account's library."]})
+    return MediaInput(asset=asset)
+
+
 @router.post("/posts", response={201: PostOut, **errors()})
 def create_post(request, payload: PostIn):
     """Create (and by default submit) a post; `scheduled_at` absent = next free slot."""
@@ -236,7 +255,7 @@ def create_post(request, payload: PostIn):
         actor=_actor(request),
         caption=payload.caption,
         post_type=payload.post_type,
-        media=[MediaInput(kind=m.kind, url=m.url) for m in payload.media],
+        media=[_media_input(request, m) for m in payload.media],
         profile_ids=payload.targets,
         bucket=payload.bucket,
         link=payload.link,

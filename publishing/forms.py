@@ -6,6 +6,8 @@ from django.utils import timezone
 from channels.forms import option_field_value, option_form_field
 from channels.models import Profile
 from channels.providers import PROVIDERS
+from library.models import MediaAsset
+from library.selectors import assets_for_account
 from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
 from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id
@@ -70,6 +72,13 @@ class PostForm(forms.Form):
         help_text="Images (JPEG, PNG, WebP, GIF) or videos (MP4, MOV, WebM), in the order they "
         "should appear.",
     )
+    library_media = BoundedModelMultipleChoiceField(
+        queryset=MediaAsset.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="From the media library",
+        help_text="Placed before new uploads. New uploads are added to the library too.",
+    )
     profiles = BoundedModelMultipleChoiceField(
         queryset=Profile.objects.none(), widget=forms.CheckboxSelectMultiple, label="Publish to"
     )
@@ -89,6 +98,7 @@ class PostForm(forms.Form):
         self.account = account
         profiles = list(Profile.objects.filter(account=account))
         self.fields["profiles"].queryset = Profile.objects.filter(account=account)
+        self.fields["library_media"].queryset = assets_for_account(account=account)
         self.fields["post_type"].choices = _post_type_choices({p.platform for p in profiles})
         self.fields["scheduled_at"].help_text = f"In {account.timezone}."
         if account.approval_required:

@@ -7,6 +7,7 @@ from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
 from channels.models import Profile
 from channels.providers import provider_class
+from library.models import MediaAsset
 
 
 class PostType(models.TextChoices):
@@ -140,6 +141,10 @@ class PostMedia(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
+    # A media library item (its probed facts and renditions); `file` then names its original.
+    asset = models.ForeignKey(
+        MediaAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="post_media"
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -155,6 +160,17 @@ class PostMedia(models.Model):
 
             return media_signed_url(self.file.name)
         return self.url
+
+    @property
+    def preview_url(self) -> str:
+        """A small JPEG for pages (a library item's thumbnail, a video's poster frame), or ''."""
+        asset = self.asset if self.asset_id else None
+        preview = asset and (asset.thumbnail or asset.poster)
+        if not preview:
+            return ""
+        from publishing.media import media_signed_url
+
+        return media_signed_url(preview.name)
 
 
 class PostTarget(models.Model):

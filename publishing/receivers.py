@@ -1,8 +1,10 @@
 from django.dispatch import receiver
 
 from channels.signals import connection_activated, connection_deactivated
+from library.signals import asset_delete_check, asset_file_kept
 from publishing.events import event_emit
 from publishing.models import EventType
+from publishing.selectors import asset_file_referenced, asset_use_refusal
 from publishing.targets import targets_hold_for_connection, targets_release_held
 
 
@@ -26,3 +28,13 @@ def hold_targets(sender, connection, **kwargs) -> int:
         },
     )
     return held
+
+
+@receiver(asset_delete_check)
+def refuse_deleting_media_in_use(sender, asset, **kwargs) -> str | None:
+    return asset_use_refusal(asset=asset)
+
+
+@receiver(asset_file_kept)
+def keep_published_media(sender, asset, **kwargs) -> bool:
+    return asset_file_referenced(asset=asset)

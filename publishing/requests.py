@@ -3,8 +3,11 @@ request whose checkpoints renew the worker's claim."""
 
 from django.utils import timezone
 
+from channels.providers import get_provider
 from channels.providers.base import ClaimLost, Content, PublishRequest
+from library.services import asset_jpeg_rendition
 from publishing import utm
+from publishing.media import media_signed_url
 from publishing.models import PostingMode, PostTarget, TargetStatus
 from publishing.services import target_content
 from publishing.versions import effective_options, target_version
@@ -24,7 +27,27 @@ def publish_content(target: PostTarget) -> Content:
         )
         content.caption = utm.tag_text(content.caption, params)
         content.link = utm.tag_url(content.link, params) if content.link else ""
+    _send_jpeg_renditions(target, content)
     return content
+
+
+def _send_jpeg_renditions(target: PostTarget, content: Content) -> None:
+    """Where this post type takes only JPEG, a library PNG/WebP goes as its JPEG rendition (made
+    once and stored; the original is kept)."""
+    type_limits = get_provider(target.profile.platform).limits.post_types.get(content.post_type)
+    takes = type_limits.image_mime if type_limits else frozenset()
+    if "image/jpeg" not in takes:
+        return
+    rows = list(target.post.media.select_related("asset"))
+    for row, item in zip(rows, content.media, strict=False):
+        if row.asset is None or not item.jpeg_convertible or item.mime_type in takes:
+            continue
+        asset = asset_jpeg_rendition(asset=row.asset)
+        item.url = media_signed_url(asset.jpeg_rendition.name)
+        item.mime_type = "image/jpeg"
+        item.storage_name = asset.jpeg_rendition.name
+        item.size_bytes = asset.jpeg_rendition.size
+        item.jpeg_convertible = False
 
 
 def publish_request(target: PostTarget, content: Content) -> PublishRequest:

@@ -6,6 +6,8 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related
 from django.utils import timezone
 
 from accounts.models import ClientAccount
+from library.models import MediaAsset
+from library.selectors import StoredFile, asset_file_for_path
 from publishing.models import (
     AuditEntry,
     Heartbeat,
@@ -128,9 +130,44 @@ def scheduler_health() -> SchedulerHealth:
     )
 
 
-def media_for_path(path: str) -> PostMedia | None:
-    """The uploaded file stored under `path` (its row holds the sniffed type)."""
-    return PostMedia.objects.filter(file=path).exclude(file="").first()
+def media_for_path(path: str) -> PostMedia | StoredFile | None:
+    """The uploaded file stored under `path` (its row holds the sniffed type): a post's upload,
+    or a media library file (original, poster, thumbnail, JPEG rendition)."""
+    return PostMedia.objects.filter(file=path).exclude(file="").first() or asset_file_for_path(path)
+
+
+# Targets that have not gone out yet: their media must stay.
+TARGETS_TO_GO_OUT = (
+    TargetStatus.PENDING,
+    TargetStatus.SCHEDULED,
+    TargetStatus.PUBLISHING,
+    TargetStatus.MANUAL,
+)
+
+
+def asset_use_refusal(*, asset: MediaAsset) -> str | None:
+    """A sentence when a post still to go out (draft, awaiting approval, scheduled, publishing,
+    waiting to be posted by hand) uses the asset; None when it may be deleted."""
+    posts = list(
+        Post.objects.filter(media__asset=asset, targets__status__in=TARGETS_TO_GO_OUT)
+        .distinct()
+        .order_by("pk")[:4]
+    )
+    if not posts:
+        return None
+    shown = ", ".join(f"#{p.pk}" for p in posts[:3]) + (" and more" if len(posts) > 3 else "")
+    what = "post" if len(posts) == 1 else "posts"
+    return (
+        f"{asset} cannot be deleted: {what} {shown} still to be published "
+        f"{'uses' if len(posts) == 1 else 'use'} it. Remove it from "
+        f"{'that post' if len(posts) == 1 else 'those posts'} or cancel "
+        f"{'it' if len(posts) == 1 else 'them'} first."
+    )
+
+
+def asset_file_referenced(*, asset: MediaAsset) -> bool:
+    """A post's media row (e.g. a published post's) still names the asset's original file."""
+    return PostMedia.objects.filter(file=asset.file.name).exists()
 
 
 def webhooks_for_account(*, account: ClientAccount) -> QuerySet[WebhookEndpoint]:

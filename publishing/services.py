@@ -13,7 +13,9 @@ from channels.models import Profile
 from channels.providers import get_provider
 from channels.providers.base import Content, MediaItem, Problem
 from channels.selectors import profiles_for_account
-from publishing.media import MediaRejected, media_sniff
+from library.models import MediaAsset
+from library.services import CONVERTIBLE_TO_JPEG
+from publishing.media import MediaRejected, media_signed_url, media_sniff
 from publishing.models import (
     MediaKind,
     Post,
@@ -53,9 +55,27 @@ class MediaInput:
     kind: str = ""  # for uploads, read from the bytes
     url: str = ""
     upload: UploadedFile | None = None
+    asset: MediaAsset | None = None  # a media library item of the post's account
 
 
 def media_item(media: PostMedia) -> MediaItem:
+    asset = media.asset if media.asset_id else None
+    if asset is not None:  # the library's probed facts: every size, ratio and codec rule fires
+        return MediaItem(
+            url=media_signed_url(asset.file.name),
+            kind=asset.kind,
+            width=asset.width,
+            height=asset.height,
+            size_bytes=asset.size_bytes,
+            duration_s=asset.duration_s,
+            mime_type=asset.mime_type,
+            codec=asset.video_codec,
+            fps=asset.frame_rate,
+            jpeg_convertible=asset.mime_type in CONVERTIBLE_TO_JPEG,
+            alt_text=asset.alt_text,
+            hosted=True,
+            storage_name=asset.file.name,
+        )
     return MediaItem(
         url=media.public_url,
         kind=media.kind,
@@ -68,6 +88,24 @@ def media_item(media: PostMedia) -> MediaItem:
         hosted=bool(media.file) or not media.url,
         storage_name=media.file.name if media.file else "",
     )
+
+
+def _asset_row(item: "MediaInput", account: ClientAccount) -> dict:
+    """A library item as a post's media row: it shares the asset's stored original."""
+    asset = item.asset
+    if asset.account_id != account.pk:
+        raise ValidationError({"media": ["No such media in this account's library."]})
+    item.kind = asset.kind
+    return {
+        "asset": asset,
+        "file": asset.file.name,
+        "kind": asset.kind,
+        "size_bytes": asset.size_bytes,
+        "mime_type": asset.mime_type,
+        "width": asset.width,
+        "height": asset.height,
+        "duration_s": asset.duration_s,
+    }
 
 
 def post_content(
@@ -277,8 +315,8 @@ def post_create(
             {"targets": [f"No profile with id {', '.join(map(str, missing))} in this account."]}
         )
     for index, item in enumerate(media):
-        if item.upload is not None:
-            continue  # an upload's kind is read from its bytes below
+        if item.upload is not None or item.asset is not None:
+            continue  # an upload's kind is read from its bytes below, an asset's was
         if item.kind not in MediaKind.values:
             raise ValidationError({"media": [f"kind must be image or video, not {item.kind!r}."]})
         if not item.url and not item.upload:
@@ -321,7 +359,13 @@ def post_create(
             post=post,
             position=position,
             url=item.url,
-            **(_inspect_upload(item) if item.upload else {"kind": item.kind}),
+            **(
+                _inspect_upload(item)
+                if item.upload
+                else _asset_row(item, account)
+                if item.asset
+                else {"kind": item.kind}
+            ),
         )
         for position, item in enumerate(media)
     ]

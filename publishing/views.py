@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
 from channels.providers import PROVIDERS
+from library.services import asset_upload
 from publishing.approval import (
     DECIDERS,
     LinkProblem,
@@ -78,8 +79,9 @@ def post_new(request, account):
         form.add_error("media", error)  # a file stopped mid-stream for its size
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        media = [MediaInput(upload=f) for f in data["media"]]  # kinds come from the bytes
+        uploaded: list = []  # filled as each upload goes into the media library
         try:
+            media = _composer_media(request, account, data, uploaded)
             post = post_create(
                 account=account,
                 actor=Actor(user=request.user),
@@ -98,6 +100,7 @@ def post_new(request, account):
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(form.error_field(field), errors)
+            _keep_uploads_ticked(form, data, uploaded)
         else:
             messages.success(request, _saved_message(post))
             return redirect("publishing:detail", account.slug, post.pk)
@@ -105,6 +108,32 @@ def post_new(request, account):
         request,
         "publishing/post_form.html",
         {"account": account, "form": form, "check": _composer_check(account, form.data or None)},
+    )
+
+
+def _composer_media(request, account, data, uploaded: list) -> list[MediaInput]:
+    """Uploads go to the media library first (kinds and facts come from the bytes), so a post
+    refused afterwards never loses a file. Library picks come first, then the new uploads."""
+    refused = []
+    for upload in data["media"]:
+        try:
+            uploaded.append(asset_upload(account=account, upload=upload, user=request.user))
+        except ValidationError as exc:
+            refused.extend(exc.messages)
+    if refused:
+        raise ValidationError({"media": refused})
+    return [MediaInput(asset=a) for a in [*data["library_media"], *uploaded]]
+
+
+def _keep_uploads_ticked(form, data, uploaded: list) -> None:
+    """After a refusal, this upload's files are ticked in the library list for the next try."""
+    if not uploaded:
+        return
+    form.data = form.data.copy()
+    form.data.setlist("library_media", [str(a.pk) for a in [*data["library_media"], *uploaded]])
+    form.add_error(
+        "library_media",
+        "Your uploads are kept in the media library and ticked here: no need to upload them again.",
     )
 
 

@@ -71,5 +71,6 @@ def not_found(request, exc):
 
 api.add_router("/", "channels.api.router")
 api.add_router("/", "publishing.api.router")
+api.add_router("/", "library.api.router")
 api.add_router("/", "scheduling.api.router")
 api.add_router("/", "analytics.api.router")

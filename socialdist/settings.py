@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ninja",
     "accounts",
     "channels",
+    "library",
     "scheduling",
     "publishing",
     "analytics",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("channels.urls")),
     path("", include("publishing.urls")),
+    path("", include("library.urls")),
     path("", include("scheduling.urls")),
     path("", include("analytics.urls")),
     path("", include(dashboard.urls)),

@@ -13,12 +13,14 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (1080, 1080)) -> byte
     return buffer.getvalue()
 
 
-def video_bytes(container: str = "mp4", codec: str = "mpeg4", frames: int = 10) -> bytes:
-    """A tiny real video: 64×64 at 10 fps."""
+def video_bytes(
+    container: str = "mp4", codec: str = "mpeg4", frames: int = 10, rate: int = 10
+) -> bytes:
+    """A tiny real video: 64×64 at `rate` fps (10 unless told)."""
     buffer = io.BytesIO()
     buffer.name = f"clip.{container}"
     with av.open(buffer, "w", format=container) as output:
-        stream = output.add_stream(codec, rate=10)
+        stream = output.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
         for n in range(frames):
             frame = av.VideoFrame(64, 64, "yuv420p")

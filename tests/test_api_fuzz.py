@@ -125,9 +125,11 @@ def _perturb(case, existing: dict) -> None:
             body["targets"] = existing["profile_id"]
         if choice < 1:
             body.update(scheduled_at=None, link="", media=[])
-    # One string of the body or query becomes a NASTY one (no lone surrogate in a URL: it
-    # cannot even be encoded).
-    for container, nasty in ((body, NASTY), (case.query, [n for n in NASTY if n != "\ud800"])):
+    # One string of the body or query becomes a NASTY one (no lone surrogate in a URL or a
+    # multipart form: neither can even be encoded).
+    encodable = [n for n in NASTY if n != "\ud800"]
+    multipart = (case.media_type or "").startswith("multipart/")
+    for container, nasty in ((body, encodable if multipart else NASTY), (case.query, encodable)):
         paths = [p for p in _string_paths(container) if p] if container else []
         if paths and rng.random() < 0.6:
             _set(container, rng.choice(paths), rng.choice(nasty))

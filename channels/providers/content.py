@@ -12,6 +12,15 @@ class MediaItem:
     size_bytes: int | None = None
     duration_s: float | None = None
     mime_type: str = ""
+    # Probed from the bytes (library assets): FFmpeg's codec name ("h264", "hevc", "vp9"…) and
+    # frames per second; empty/None when unknown (external URLs), so no rule fires on a guess.
+    codec: str = ""
+    fps: float | None = None
+    # A PNG/WebP we hold can be sent as a JPEG rendition (made at publish time; original kept),
+    # so a JPEG-only platform does not refuse it.
+    jpeg_convertible: bool = False
+    # The library item's description for screen readers; providers send it where taken.
+    alt_text: str = ""
     # A file we hold (uploaded, not an external URL): served from PUBLIC_BASE_URL/media/ and sent
     # as bytes where the platform takes them. Also true while an upload awaits its first save.
     hosted: bool = False

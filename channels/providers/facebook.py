@@ -39,7 +39,16 @@ LIMITS = PlatformLimits(
             ),
             image_max_bytes=10 * MB,
         ),
-        "reel": TypeLimits(1, 1, frozenset({"video"}), video_min_s=3, video_max_s=90),
+        # Codecs: PLATFORMS.md gives none for Pages reels; Meta's Reels publishing spec lists
+        # H.264, HEVC, VP9 and AV1 (UNCONFIRMED beyond that page).
+        "reel": TypeLimits(
+            1,
+            1,
+            frozenset({"video"}),
+            video_min_s=3,
+            video_max_s=90,
+            video_codecs=frozenset({"h264", "hevc", "vp9", "av1"}),
+        ),
     },
 )
 

@@ -27,6 +27,8 @@ QUOTA_WAIT_SECONDS = 24 * 3600  # the quota is a rolling 24 h window
 MEDIA_TYPE = {"reel": "REELS", "story": "STORIES", "carousel": "CAROUSEL"}
 
 _IMAGE = dict(image_mime=frozenset({"image/jpeg"}), image_max_bytes=8 * MB)
+# PLATFORMS.md §2.3: reel and story video is H.264 or HEVC at 23–60 fps.
+_VIDEO = dict(video_codecs=frozenset({"h264", "hevc"}), video_fps_min=23, video_fps_max=60)
 # PLATFORMS.md §2.2–2.3: caption 2200 / 30 hashtags / 20 mentions; JPEG ≤ 8 MB, feed 4:5–1.91:1;
 # reels 3 s–15 min ≤ 300 MB; story video 3–60 s ≤ 100 MB; carousel 2–10 items.
 LIMITS = PlatformLimits(
@@ -45,6 +47,7 @@ LIMITS = PlatformLimits(
             video_min_s=3,
             video_max_s=900,
             **_IMAGE,
+            **_VIDEO,
         ),
         "reel": TypeLimits(
             1,
@@ -55,6 +58,7 @@ LIMITS = PlatformLimits(
             video_max_bytes=300 * MB,
             video_min_s=3,
             video_max_s=900,
+            **_VIDEO,
         ),
         "story": TypeLimits(
             1,
@@ -65,9 +69,17 @@ LIMITS = PlatformLimits(
             video_min_s=3,
             video_max_s=60,
             **_IMAGE,
+            **_VIDEO,
         ),
     },
 )
+
+
+def _alt_text(item) -> dict[str, str]:
+    """PLATFORMS.md §2.2: `alt_text` on image containers only, at most 1000 characters."""
+    if item.kind != "image" or not item.alt_text:
+        return {}
+    return {"alt_text": item.alt_text[:1000]}
 
 
 class InstagramProvider(MetaProvider, Provider):
@@ -213,6 +225,7 @@ class InstagramProvider(MetaProvider, Provider):
         else:
             item = content.media[0]
             params["video_url" if item.kind == "video" else "image_url"] = item.url
+            params.update(_alt_text(item))
             if post_type in MEDIA_TYPE:
                 params["media_type"] = MEDIA_TYPE[post_type]
             if post_type == "reel":
@@ -236,6 +249,7 @@ class InstagramProvider(MetaProvider, Provider):
                 params.update(media_type="VIDEO", video_url=item.url)
             else:
                 params["image_url"] = item.url
+                params.update(_alt_text(item))
             result = self.http.post(
                 f"{GRAPH}/{request.profile_external_id}/media",
                 data=params,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from PIL import Image
 
+from library.models import MediaAsset
 from publishing.models import Post, PostTarget
 from tests.factories import MembershipFactory, ProfileFactory, TargetFactory, UserFactory
 
@@ -55,7 +56,7 @@ def test_compose_schedules_in_the_account_time_zone(
     assert (target.status, target.scheduled_at) == ("scheduled", london)
     media = post.media.get()
     assert (media.width, media.height, media.mime_type) == (1080, 1080, "image/jpeg")
-    assert media.public_url.startswith("http://testserver/media/posts/")
+    assert media.public_url.startswith("http://testserver/media/library/")  # uploads go there
     assert (tmp_path / media.file.name).exists()
 
     with time_machine.travel(timezone.now(), tick=False):  # one signed URL expiry
@@ -67,7 +68,7 @@ def test_compose_schedules_in_the_account_time_zone(
     assert f'<img src="{escape(signed_url)}"' in detail.content.decode()
 
 
-def test_compose_shows_platform_problems_and_writes_nothing(
+def test_compose_shows_platform_problems_and_keeps_the_upload_in_the_library(
     owner_client, account, profile, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -83,7 +84,9 @@ def test_compose_shows_platform_problems_and_writes_nothing(
     assert response.status_code == 200
     assert b"ratio 3.00" in response.content
     assert not Post.objects.exists()
-    assert not any(tmp_path.rglob("*.jpg"))
+    # The file is not lost: it waits in the media library (issue 15), and nowhere else.
+    assert all(p.relative_to(tmp_path).parts[0] == "library" for p in tmp_path.rglob("*.jpg"))
+    assert MediaAsset.objects.get().width == 3000
 
 
 def test_compose_rejects_a_non_image(owner_client, account, profile):

@@ -79,7 +79,16 @@ LIMITS = PlatformLimits(
     caption_max=2200,
     post_types={
         "video": TypeLimits(
-            1, 1, frozenset({"video"}), video_max_bytes=4 * GB, video_min_s=1, video_max_s=600
+            1,
+            1,
+            frozenset({"video"}),
+            video_max_bytes=4 * GB,
+            video_min_s=1,
+            video_max_s=600,
+            # §4.3: H.264 (recommended), H.265, VP8, VP9 at 23–60 fps.
+            video_codecs=frozenset({"h264", "hevc", "vp8", "vp9"}),
+            video_fps_min=23,
+            video_fps_max=60,
         ),
         "photo_slideshow": TypeLimits(
             1,

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from channels.models import Profile
+from library.models import MediaAsset
 from publishing.dispatch import dispatch_due
 from publishing.models import Post, PostMedia
 from tests.channels.providers.test_tiktok import make_target, reload
@@ -244,7 +245,7 @@ def test_the_fake_refuses_a_pull_from_a_prefix_tiktok_has_not_verified(
     assert fake_tiktok.publishes == {}
 
 
-def test_photos_uploaded_in_the_composer_are_refused_before_any_file_is_written(
+def test_photos_uploaded_in_the_composer_are_refused_and_kept_in_the_library(
     owner_client, account, creator, fake_tiktok, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -258,4 +259,8 @@ def test_photos_uploaded_in_the_composer_are_refused_before_any_file_is_written(
     assert "http://testserver/media/ is not under one" in page
     assert SETTING in page
     assert not Post.objects.exists()
-    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+    # The upload is kept in the media library (and ticked for the next try); nothing else.
+    assert "Your uploads are kept in the media library" in page
+    (kept,) = MediaAsset.objects.values_list("file", flat=True)
+    stored = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert kept in stored and all(p.startswith("library/") for p in stored)
