@@ -54,5 +54,13 @@ class MediaAsset(models.Model):
         return self.original_name or f"{self.kind} {self.pk}"
 
     @property
+    def preview_path(self) -> str:
+        """A signed URL of its thumbnail (or a video's poster) for pages; "" when it has none."""
+        from library.media import media_signed_path
+
+        preview = self.thumbnail or self.poster
+        return media_signed_path(preview.name) if preview else ""
+
+    @property
     def aspect_ratio(self) -> float | None:
         return self.width / self.height if self.width and self.height else None

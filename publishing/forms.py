@@ -10,7 +10,7 @@ from library.models import MediaAsset
 from library.selectors import assets_for_account
 from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
-from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id
+from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id, parse_ids
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -76,8 +76,9 @@ class PostForm(forms.Form):
         queryset=MediaAsset.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="From the media library",
-        help_text="Placed before new uploads. New uploads are added to the library too.",
+        label="Media in this post",
+        help_text="Tick what the post uses; move items up or down (or drag them) to set the "
+        "order. New uploads join the library and come after these.",
     )
     profiles = BoundedModelMultipleChoiceField(
         queryset=Profile.objects.none(), widget=forms.CheckboxSelectMultiple, label="Publish to"
@@ -122,6 +123,33 @@ class PostForm(forms.Form):
             if name:
                 return name
         return key if key in self.fields else None
+
+    CHOICES_SHOWN = 60  # the library's most recent items offered beside the chosen ones
+
+    def chosen_media_ids(self) -> list[int]:
+        """The library items chosen for this post, in the order the person put them (the order
+        of the checkboxes in the page: moving a row moves its checkbox)."""
+        if not self.is_bound:
+            return []
+        return list(dict.fromkeys(parse_ids(self.data.getlist("library_media"))))
+
+    def media_choices(self) -> list[dict]:
+        """The chosen items first, in their order, then the rest of the recent library."""
+        chosen = self.chosen_media_ids()
+        queryset = self.fields["library_media"].queryset
+        recent = list(queryset[: self.CHOICES_SHOWN])
+        by_id = {a.pk: a for a in [*queryset.filter(pk__in=chosen), *recent]}
+        ordered = [by_id[i] for i in chosen if i in by_id]
+        ordered += [a for a in recent if a.pk not in chosen]
+        return [
+            {"asset": a, "checked": a.pk in chosen, "position": n + 1, "thumb": a.preview_path}
+            for n, a in enumerate(ordered)
+        ]
+
+    def ordered_library_media(self) -> list:
+        """The cleaned choice in the person's order."""
+        by_id = {a.pk: a for a in self.cleaned_data.get("library_media") or []}
+        return [by_id[i] for i in self.chosen_media_ids() if i in by_id]
 
     def versions(self) -> dict:
         """post_create's `versions`: one per customised network among the chosen profiles."""

@@ -75,6 +75,13 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"Post {self.pk}: {self.caption[:40]}"
 
+    @property
+    def thumbnail_url(self) -> str:
+        """The first media item's small JPEG (PostMedia.preview_url) for the calendar and the
+        queue, or ''. Lists prefetch `media` with its `asset` so this costs no query."""
+        media = self.media.all()
+        return media[0].preview_url if media else ""
+
 
 class PostVersion(models.Model):
     """The post adapted for one network (`platform`) or one profile: what it overrides of the

@@ -197,9 +197,13 @@ def post_comments(*, post: Post) -> QuerySet[PostComment]:
 
 
 def targets_for_queue(*, account: ClientAccount) -> QuerySet[PostTarget]:
-    """The queue: every target of the account, latest time first (filters narrow it)."""
+    """The queue: every target of the account, latest time first (filters narrow it); with the
+    posts' media and library items for the rows' thumbnails (one query per page)."""
     return (
         PostTarget.objects.filter(post__account=account)
         .select_related("post", "profile")
+        .prefetch_related(
+            Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
+        )
         .order_by("-scheduled_at", "-pk")
     )

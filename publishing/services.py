@@ -149,11 +149,14 @@ def composer_rows(
     title: str,
     profile_ids: list[int],
     overrides: dict[str, dict] | None = None,
+    media_ids: list[int] | None = None,
 ) -> list[dict]:
     """The composer's live check, per network: the caption it will get (its customised one or
     the base), counted the platform's way against its limit (the post type's own first), the
     problems (media are checked on save) and a preview card in the network's shape."""
     profiles = list(profiles_for_account(account=account).filter(pk__in=profile_ids))
+    found = MediaAsset.objects.filter(account=account, pk__in=media_ids or []).in_bulk()
+    media = [found[i] for i in media_ids or [] if i in found]
     rows = []
     for platform in sorted({p.platform for p in profiles}):
         provider = get_provider(platform)
@@ -174,9 +177,20 @@ def composer_rows(
             "folded": bool(fold) and len(text) > fold,
             # A CSS class per shape (no inline styles: the CSP forbids them).
             "ratio": round(provider.preview_aspect(kind) * 100),
+            "thumb": _first_thumb(media, mine.get("media", "") if mine else ""),
             "profiles": [p for p in profiles if p.platform == platform],
         })  # fmt: skip
     return rows
+
+
+def _first_thumb(media: list, positions: str) -> str:
+    """The preview's image: the first item this network shows (its own choice of positions,
+    as typed in its card, else the post's first)."""
+    for part in positions.replace(";", ",").split(","):
+        part = part.strip()
+        if part.isdigit() and 0 < int(part) <= len(media):
+            return media[int(part) - 1].preview_path
+    return media[0].preview_path if media else ""
 
 
 def caption_problems(*, post: Post, caption: str) -> list[Problem]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("a/<slug:slug>/posts/<int:post_id>/", views.post_detail, name="detail"),
     path("a/<slug:slug>/posts/<int:post_id>/edit/", views.post_edit_view, name="edit"),
     path("a/<slug:slug>/posts/check/", views.composer_check, name="check"),
+    path("a/<slug:slug>/posts/media/", views.composer_upload, name="composer_upload"),
     path("a/<slug:slug>/manual/", views.manual_queue, name="manual"),
     path("a/<slug:slug>/queue/", views.queue, name="queue"),
     path("a/<slug:slug>/approvals/", views.approvals, name="approvals"),

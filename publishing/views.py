@@ -77,8 +77,11 @@ def post_new(request, account):
     form = PostForm(request.POST or None, request.FILES or None, account=account, initial=initial)
     for error in upload_errors(request) if request.method == "POST" else []:
         form.add_error("media", error)  # a file stopped mid-stream for its size
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    if request.method == "POST" and request.POST.get("move"):
+        _move_media(form, request.POST["move"])
+        form.errors.clear()  # reordering is not a save: no errors to show yet
+    elif request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "library_media": form.ordered_library_media()}
         uploaded: list = []  # filled as each upload goes into the media library
         try:
             media = _composer_media(request, account, data, uploaded)
@@ -125,6 +128,21 @@ def _composer_media(request, account, data, uploaded: list) -> list[MediaInput]:
     return [MediaInput(asset=a) for a in [*data["library_media"], *uploaded]]
 
 
+def _move_media(form, move: str) -> None:
+    """Without JavaScript, "Move up/down" posts the form: reorder the chosen items, save nothing."""
+    asset_id, _, direction = move.partition(":")
+    order = form.chosen_media_ids()
+    asset_id = parse_id(asset_id)
+    if asset_id not in order or direction not in ("up", "down"):
+        return
+    i = order.index(asset_id)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+    form.data = form.data.copy()
+    form.data.setlist("library_media", [str(n) for n in order])
+
+
 def _keep_uploads_ticked(form, data, uploaded: list) -> None:
     """After a refusal, this upload's files are ticked in the library list for the next try."""
     if not uploaded:
@@ -155,13 +173,36 @@ def _composer_check(account, data) -> list[dict]:
         post_type=data.get("post_type", "feed"),
         title=data.get("title", ""),
         profile_ids=parse_ids(data.getlist("profiles")),
+        media_ids=parse_ids(data.getlist("library_media")),
         overrides={
             slug: {field: data.get(f"{slug}_{field}", "") for field in ("caption", "title",
-                                                                        "post_type")}
+                                                                        "post_type", "media")}
             for slug in PROVIDERS
             if data.get(f"{slug}_customise")
         },
     )  # fmt: skip
+
+
+@account_member_required
+@require_POST
+def composer_upload(request, account):
+    """HTMX: files chosen in the composer go to the media library at once (with a progress bar)
+    and come back as chosen rows, so nothing is lost if the post is refused later."""
+    rows, refused = [], []
+    for upload in request.FILES.getlist("media"):
+        try:
+            asset = asset_upload(account=account, upload=upload, user=request.user)
+        except ValidationError as exc:
+            refused.extend(exc.messages)
+            continue
+        rows.append({"asset": asset, "checked": True, "thumb": asset.preview_path})
+    refused += upload_errors(request)
+    return render(
+        request,
+        "publishing/_media_choices.html",
+        {"choices": rows, "refused": refused},
+        status=200 if rows or not refused else 400,
+    )
 
 
 @account_member_required

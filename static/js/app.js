@@ -45,3 +45,56 @@
     sync();
   }
 })();
+
+// Composer media: move chosen items with the buttons (keyboard) or by dragging; the order of
+// the checkboxes in the page is the post's order. Without JavaScript the buttons post the form
+// and the server moves the item. Uploads picked here go to the library at once (htmx), with a
+// progress bar, and the file input is cleared so the form does not send them twice.
+(function () {
+  const list = document.getElementById("media-choices");
+  if (!list) return;
+  const changed = () => document.body.dispatchEvent(new CustomEvent("media-reordered"));
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-move]");
+    if (!button) return;
+    event.preventDefault();
+    const row = button.closest("li");
+    if (button.dataset.move === "up" && row.previousElementSibling) {
+      row.parentNode.insertBefore(row, row.previousElementSibling);
+    } else if (button.dataset.move === "down" && row.nextElementSibling) {
+      row.parentNode.insertBefore(row.nextElementSibling, row);
+    }
+    button.focus();
+    changed();
+  });
+  let dragged = null;
+  list.addEventListener("dragstart", (event) => {
+    dragged = event.target.closest("li");
+    if (dragged) dragged.classList.add("is-dragging");
+  });
+  list.addEventListener("dragend", () => {
+    if (dragged) dragged.classList.remove("is-dragging");
+    dragged = null;
+    changed();
+  });
+  list.addEventListener("dragover", (event) => {
+    const over = event.target.closest("li");
+    if (!dragged || !over || over === dragged) return;
+    event.preventDefault();
+    const after = event.clientY > over.getBoundingClientRect().top + over.offsetHeight / 2;
+    over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+  });
+  const input = document.querySelector("input[data-instant-upload]");
+  const progress = document.querySelector(".upload-progress");
+  if (!input || !progress) return;
+  input.addEventListener("htmx:xhr:progress", (event) => {
+    if (!event.detail.lengthComputable) return;
+    progress.hidden = false;
+    progress.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+  input.addEventListener("htmx:afterRequest", () => {
+    progress.hidden = true;
+    progress.value = 0;
+    input.value = "";
+  });
+})();

@@ -2,9 +2,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from publishing.models import PostTarget
-from tests.factories import ProfileFactory, TargetFactory
+from library.services import asset_upload
+from publishing.models import PostMedia, PostTarget
+from tests.factories import PostFactory, ProfileFactory, TargetFactory
+from tests.media_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -79,3 +83,33 @@ def test_other_accounts_targets_are_untouched(owner_client, outsider_client, acc
     )
     assert PostTarget.objects.get(pk=foreign.pk).status == "scheduled"
     assert PostTarget.objects.get(pk=mine.pk).status == "scheduled"
+
+
+def test_rows_show_a_library_thumbnail_in_constant_queries(
+    owner_client, account, profile, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo = asset_upload(account=account, upload=upload("latte.jpg", image_bytes()))
+
+    def add(n):
+        posts = PostFactory.create_batch(n, account=account)
+        PostMedia.objects.bulk_create(
+            PostMedia(post=p, kind="image", asset=photo, file=photo.file.name) for p in posts
+        )
+        PostTarget.objects.bulk_create(
+            PostTarget(post=p, profile=profile, status="scheduled",
+                       scheduled_at=NOW + timedelta(hours=i + 1))
+            for i, p in enumerate(posts)
+        )  # fmt: skip
+
+    url = f"/a/{account.slug}/queue/"
+    add(2)
+    with CaptureQueriesContext(connection) as small:
+        page = owner_client.get(url).content.decode()
+    assert page.count('class="queue-thumb"') == 2
+    assert f"/media/{photo.thumbnail.name}?e=" in page
+    add(60)
+    with CaptureQueriesContext(connection) as large:
+        page = owner_client.get(url).content.decode()
+    assert page.count('class="queue-thumb"') == 50  # one page
+    assert len(large) == len(small)
