@@ -1,7 +1,8 @@
 """The consolidated calendar: every profile's posts and free slots in the account's time zone.
 
 A fixed number of queries whatever the number of posts: targets, free slots and profiles are each
-read once for the visible range.
+read once for the visible range, and the posts' media (with their library items, for the
+thumbnails on the cards) in one more.
 """
 
 import calendar as pycalendar
@@ -9,9 +10,11 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Prefetch
+
 from accounts.models import ClientAccount
 from channels.models import Profile
-from publishing.models import PostTarget
+from publishing.models import PostMedia, PostTarget
 from scheduling.models import Slot
 
 MONTH_CELL_LIMIT = 6
@@ -70,6 +73,9 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
             post__account=account, scheduled_at__gte=lower, scheduled_at__lt=upper
         )
         .select_related("post", "profile")
+        .prefetch_related(
+            Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
+        )
         .order_by("scheduled_at", "pk")
     )
     slots = Slot.objects.filter(
@@ -117,6 +123,9 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
             day.more = max(0, len(day.items) - MONTH_CELL_LIMIT)
             day.items = day.items[:MONTH_CELL_LIMIT]
             day.free = day.free[:MONTH_CELL_LIMIT]
+    for day in days.values():
+        for target in day.items:  # signed only for the cards shown
+            target.thumbnail_url = target.post.thumbnail_url
     ordered = list(days.values())
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,

@@ -5,9 +5,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from publishing.models import PostTarget
+from library.services import asset_upload
+from publishing.models import PostMedia, PostTarget
 from scheduling.models import Slot
-from tests.factories import PostFactory, ProfileFactory, TargetFactory
+from tests.factories import MediaFactory, PostFactory, ProfileFactory, TargetFactory
+from tests.media_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -17,6 +19,12 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 @pytest.fixture
@@ -53,11 +61,36 @@ def test_week_view_and_filters(owner_client, account, profile):
     assert owner_client.get(url, {"date": "not-a-date", "profile": "x"}).status_code == 200
 
 
-def test_month_queries_do_not_grow_with_posts(owner_client, account):
+def test_cards_show_the_first_media_items_library_thumbnail(
+    owner_client, account, profile, media_root
+):
+    photo = asset_upload(account=account, upload=upload("latte.jpg", image_bytes()))
+    target = TargetFactory(post__account=account, post__caption="Latte art", profile=profile,
+                           scheduled_at=datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # fmt: skip
+    PostMedia.objects.create(post=target.post, kind="image", asset=photo, file=photo.file.name)
+    MediaFactory(post=target.post, position=1)  # a second item: only the first shows
+    TargetFactory(post__account=account, post__caption="Link only", profile=profile,
+                  scheduled_at=datetime(2026, 11, 26, 14, 0, tzinfo=UTC))  # fmt: skip
+    url = f"/a/{account.slug}/calendar/"
+    month = owner_client.get(url).content.decode()
+    assert f"/media/{photo.thumbnail.name}?e=" in month
+    assert month.count('class="cal-thumb"') == 1  # none for the post without library media
+    img = month.split("<img", 1)[1].split(">", 1)[0]
+    assert 'alt=""' in img and "style" not in img  # decoration; sized by app.css (CSP)
+    week = owner_client.get(url, {"view": "week", "date": "2026-11-25"}).content.decode()
+    assert f"/media/{photo.thumbnail.name}?e=" in week
+
+
+def test_month_queries_do_not_grow_with_posts(owner_client, account, media_root):
     profiles = [ProfileFactory(connection__account=account) for _ in range(20)]
+    photo = asset_upload(account=account, upload=upload("latte.jpg", image_bytes()))
 
     def add(n):
         posts = PostFactory.create_batch(n, account=account)
+        # Every card shows its first media item's library thumbnail.
+        PostMedia.objects.bulk_create(
+            PostMedia(post=p, kind="image", asset=photo, file=photo.file.name) for p in posts
+        )
         PostTarget.objects.bulk_create(
             PostTarget(
                 post=p,
@@ -77,6 +110,7 @@ def test_month_queries_do_not_grow_with_posts(owner_client, account):
         page = owner_client.get(url)
     assert page.status_code == 200
     assert len(large) == len(small)
+    assert f"/media/{photo.thumbnail.name}?e=" in page.content.decode()
 
 
 def test_drag_to_another_day_keeps_the_local_time(owner_client, account, profile):
