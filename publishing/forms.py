@@ -213,10 +213,11 @@ class NetworkGroup:
             required=False, max_length=200, label="Media to use, in order",
             help_text="The numbers of the files above, e.g. 2, 1; empty uses them all.",
         ))  # fmt: skip
-        self._add("first_comment", forms.CharField(
-            widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10000,
-            label="First comment",
-        ))  # fmt: skip
+        if provider.takes_first_comment:
+            self._add("first_comment", forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10000,
+                label="First comment",
+            ))  # fmt: skip
         self.version_names = list(self.names[1:])
         for spec in provider.options:
             initial = None
@@ -228,6 +229,8 @@ class NetworkGroup:
 
     def _add(self, field: str, form_field: forms.Field) -> None:
         name = f"{self.provider.slug}_{field}"
+        # Typing or ticking here refreshes the live previews (the form's hx-trigger).
+        form_field.widget.attrs["class"] = "live-check"
         self.form.fields[name] = form_field
         self.names.append(name)
         self._by_key.setdefault(field, name)
