@@ -1,8 +1,8 @@
 """The consolidated calendar: every profile's posts and free slots in the account's time zone.
 
 A fixed number of queries whatever the number of posts: targets, free slots and profiles are each
-read once for the visible range, and the posts' media (with their library items, for the
-thumbnails on the cards) in one more.
+read once for the visible range, and the media (with their library items) of the posts whose
+cards are shown, for the thumbnails, in one more.
 """
 
 import calendar as pycalendar
@@ -10,7 +10,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts.models import ClientAccount
 from channels.models import Profile
@@ -73,9 +73,6 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
             post__account=account, scheduled_at__gte=lower, scheduled_at__lt=upper
         )
         .select_related("post", "profile")
-        .prefetch_related(
-            Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
-        )
         .order_by("scheduled_at", "pk")
     )
     slots = Slot.objects.filter(
@@ -123,9 +120,13 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
             day.more = max(0, len(day.items) - MONTH_CELL_LIMIT)
             day.items = day.items[:MONTH_CELL_LIMIT]
             day.free = day.free[:MONTH_CELL_LIMIT]
-    for day in days.values():
-        for target in day.items:  # signed only for the cards shown
-            target.thumbnail_url = target.post.thumbnail_url
+    # Thumbnails: the media (with library items) of the cards shown only, in one query.
+    shown = [target for day in days.values() for target in day.items]
+    prefetch_related_objects(
+        shown, Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
+    )
+    for target in shown:
+        target.thumbnail_url = target.post.thumbnail_url
     ordered = list(days.values())
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,
