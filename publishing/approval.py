@@ -136,7 +136,7 @@ def post_edit(*, post: Post, actor: Actor, caption: str) -> Post:
     post_assert_editable(post)
     if caption == post.caption:
         return post
-    _new_version(post, actor, "the edit", caption=caption)
+    post_new_version(post, actor, "the edit", caption=caption)
     post.caption = caption
     return post
 
@@ -172,11 +172,11 @@ def post_versions_set(*, post: Post, actor: Actor, versions: dict) -> Post:
             post_type = effective_post_type(post, version_for(rows, target.profile))
             if target.post_type != post_type:
                 PostTarget.objects.filter(pk=target.pk).update(post_type=post_type)
-        _new_version(post, actor, "the versions' edit")
+        post_new_version(post, actor, "the versions' edit")
     return post
 
 
-def _new_version(post: Post, actor: Actor, what: str, **changes) -> None:
+def post_new_version(post: Post, actor: Actor, what: str, **changes) -> None:
     """Bump the version with `changes`; an approved post goes back for approval, handing back
     the slots the scheduler gave (a time a person chose is kept)."""
     new_version = post.version + 1

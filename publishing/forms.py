@@ -94,9 +94,12 @@ class PostForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, account, **kwargs):
+    def __init__(self, *args, account, post=None, **kwargs):
+        if post is not None:  # editing: start from the post as it is
+            kwargs["initial"] = {**post_initial(post), **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         self.account = account
+        self.editing = post
         profiles = list(Profile.objects.filter(account=account))
         self.fields["profiles"].queryset = Profile.objects.filter(account=account)
         self.fields["library_media"].queryset = assets_for_account(account=account)
@@ -104,6 +107,8 @@ class PostForm(forms.Form):
         self.fields["scheduled_at"].help_text = f"In {account.timezone}."
         if account.approval_required:
             self.fields["when"].help_text = "The post goes to the reviewers first."
+        if post is not None:  # its time is changed by rescheduling its targets, not here
+            del self.fields["when"], self.fields["scheduled_at"]
         # One card per network of this account: its version (customised or not) and options.
         self.option_groups: list[NetworkGroup] = []
         for slug, provider in PROVIDERS.items():
@@ -130,7 +135,7 @@ class PostForm(forms.Form):
         """The library items chosen for this post, in the order the person put them (the order
         of the checkboxes in the page: moving a row moves its checkbox)."""
         if not self.is_bound:
-            return []
+            return list(self.initial.get("library_media", []))
         return list(dict.fromkeys(parse_ids(self.data.getlist("library_media"))))
 
     def media_choices(self) -> list[dict]:
@@ -175,6 +180,8 @@ class PostForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.editing is not None:
+            return data
         data["when"] = data.get("when") or "slot"
         if data["when"] == "time":
             if not data.get("scheduled_at"):
@@ -182,6 +189,29 @@ class PostForm(forms.Form):
             elif data["scheduled_at"] <= timezone.now():
                 self.add_error("scheduled_at", "Pick a time in the future.")
         return data
+
+
+def post_initial(post) -> dict:
+    """The composer's fields for an existing post: its base, its media in order, its profiles
+    and each network's version in that network's card."""
+    initial = {
+        "caption": post.caption, "title": post.title, "first_comment": post.first_comment,
+        "post_type": post.post_type, "bucket": post.bucket,
+        "library_media": [m.asset_id for m in post.media.all() if m.asset_id],
+        "profiles": [t.profile_id for t in post.targets.all() if t.status != "cancelled"],
+    }  # fmt: skip
+    for version in post.versions.all():
+        if version.profile_id:
+            continue  # a single profile's version (API) is kept as it is
+        slug = version.platform
+        initial[f"{slug}_customise"] = True
+        initial[f"{slug}_caption"] = post.caption if version.caption is None else version.caption
+        initial[f"{slug}_title"] = version.title or ""
+        initial[f"{slug}_post_type"] = version.post_type
+        initial[f"{slug}_first_comment"] = version.first_comment or ""
+        if version.media is not None:
+            initial[f"{slug}_media"] = ", ".join(str(i + 1) for i in version.media)
+    return initial
 
 
 class NetworkGroup:
@@ -221,7 +251,10 @@ class NetworkGroup:
         self.version_names = list(self.names[1:])
         for spec in provider.options:
             initial = None
-            if spec.kind == "bool" and spec.profile_default:
+            editing = getattr(form, "editing", None)
+            if editing is not None and spec.key in editing.options:
+                initial = option_field_value(spec, editing.options[spec.key])
+            elif spec.kind == "bool" and spec.profile_default:
                 initial = option_field_value(spec, any(p.extra.get(spec.key) for p in profiles))
             self._add(spec.form_field, option_form_field(spec, initial=initial))
             self._by_key[f"options.{spec.key}"] = f"{slug}_{spec.form_field}"

@@ -58,7 +58,7 @@ def posts_for_account(
     if bucket:
         posts = posts.filter(bucket=bucket)
     return posts.prefetch_related(
-        "media",
+        "media__asset",
         "versions",
         Prefetch("targets", queryset=PostTarget.objects.select_related("profile")),
     ).order_by("-created_at", "-pk")

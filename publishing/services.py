@@ -90,7 +90,7 @@ def media_item(media: PostMedia) -> MediaItem:
     )
 
 
-def _asset_row(item: "MediaInput", account: ClientAccount) -> dict:
+def asset_row(item: "MediaInput", account: ClientAccount) -> dict:
     """A library item as a post's media row: it shares the asset's stored original."""
     asset = item.asset
     if asset.account_id != account.pk:
@@ -376,7 +376,7 @@ def post_create(
             **(
                 _inspect_upload(item)
                 if item.upload
-                else _asset_row(item, account)
+                else asset_row(item, account)
                 if item.asset
                 else {"kind": item.kind}
             ),

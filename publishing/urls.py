@@ -7,6 +7,7 @@ urlpatterns = [
     path("a/<slug:slug>/posts/new/", views.post_new, name="new"),
     path("a/<slug:slug>/posts/<int:post_id>/", views.post_detail, name="detail"),
     path("a/<slug:slug>/posts/<int:post_id>/edit/", views.post_edit_view, name="edit"),
+    path("a/<slug:slug>/posts/<int:post_id>/compose/", views.post_compose_edit, name="compose"),
     path("a/<slug:slug>/posts/check/", views.composer_check, name="check"),
     path("a/<slug:slug>/posts/media/", views.composer_upload, name="composer_upload"),
     path("a/<slug:slug>/manual/", views.manual_queue, name="manual"),

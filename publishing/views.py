@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +23,7 @@ from publishing.approval import (
     review_link_resolve,
     reviewers_for,
 )
+from publishing.editing import PostChanges, post_update
 from publishing.filters import TargetFilter
 from publishing.forms import EditForm, PostForm, RescheduleForm
 from publishing.lifecycle import post_delete_refusal, post_lock_reason
@@ -181,6 +182,70 @@ def _composer_check(account, data) -> list[dict]:
             if data.get(f"{slug}_customise")
         },
     )  # fmt: skip
+
+
+@account_member_required
+@require_http_methods(["GET", "POST"])
+def post_compose_edit(request, account, post_id: int):
+    """Edit everything of a post nobody can see yet: content, media and their order, profiles,
+    each network's version and options — in the composer, checked as a new post would be."""
+    post = post_for_account(account=account, post_id=post_id)
+    if post is None:
+        raise Http404("No such post.")
+    locked = post_lock_reason(post)
+    if locked:  # what is live keeps its content: a changed version is a duplicate
+        messages.error(request, locked)
+        return redirect("publishing:detail", account.slug, post.pk)
+    form = PostForm(request.POST or None, request.FILES or None, account=account, post=post)
+    if request.method == "POST" and request.POST.get("move"):
+        _move_media(form, request.POST["move"])
+        form.errors.clear()
+    elif request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "library_media": form.ordered_library_media()}
+        uploaded: list = []
+        try:
+            media = _composer_media(request, account, data, uploaded)
+            kept = {v.key: _version_input(v) for v in post.versions.all() if v.profile_id}
+            post_update(post=post, actor=Actor(user=request.user), changes=PostChanges(
+                caption=data["caption"], title=data["title"], first_comment=data["first_comment"],
+                post_type=data["post_type"], bucket=data["bucket"], link=post.link, media=media,
+                profile_ids=[p.pk for p in data["profiles"]], options=form.post_options(),
+                versions={**kept, **form.versions()},
+            ))  # fmt: skip
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(form.error_field(field), errors)
+            _keep_uploads_ticked(form, data, uploaded)
+        except InvalidTransition as exc:  # a target went live meanwhile
+            messages.error(request, str(exc))
+            return redirect("publishing:detail", account.slug, post.pk)
+        else:
+            post.refresh_from_db()
+            messages.success(request, "Saved; it went back to the reviewers."
+                             if post.status == "awaiting_approval" else "Saved.")  # fmt: skip
+            return redirect("publishing:detail", account.slug, post.pk)
+    return render(request, "publishing/post_form.html", {
+        "account": account, "form": form, "post": post,
+        "check": _composer_check(account, form.data if form.is_bound else _initial_data(form)),
+    })  # fmt: skip
+
+
+def _version_input(version) -> dict:
+    fields = {"caption": version.caption, "title": version.title,
+              "post_type": version.post_type or None, "media": version.media,
+              "first_comment": version.first_comment, "options": version.options or None}  # fmt: skip
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _initial_data(form) -> QueryDict:
+    """The live check's input for an unsaved look at an existing post."""
+    data = QueryDict(mutable=True)
+    for name, value in form.initial.items():
+        if isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        elif value not in (None, False):
+            data[name] = "on" if value is True else str(value)
+    return data
 
 
 @account_member_required
