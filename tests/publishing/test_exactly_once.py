@@ -146,3 +146,25 @@ def test_two_dispatchers_at_once_publish_each_target_once(fake_instagram):
     assert set(fake_instagram.publish_calls.values()) == {1}
     claims = AuditEntry.objects.filter(to_status="publishing").values_list("target_id", flat=True)
     assert sorted(claims) == sorted(t.pk for t in targets)
+
+
+def test_a_stuck_target_whose_media_failed_fails_with_the_platforms_reason(
+    due_target, fake_instagram
+):
+    """The lookup after a lost worker answers that the post failed there (its container errored):
+    no person needs to check, the target fails with the platform's own code (PlatformError's
+    `post_failed`, not a code the dispatcher knows)."""
+    from tests.fakes.instagram import Container
+
+    fake_instagram.containers["17900000000000001"] = Container(
+        id="17900000000000001", ig_user="1784140001", params={}, status="ERROR", detail="2207026"
+    )
+    PostTarget.objects.filter(pk=due_target.pk).update(
+        status="publishing",
+        claimed_at=timezone.now() - timedelta(minutes=30),
+        platform_state={"container_id": "17900000000000001"},
+    )
+    dispatch_due()
+    target = PostTarget.objects.get(pk=due_target.pk)
+    assert target.status == "failed" and target.error_code.startswith("container_error/")
+    assert fake_instagram.published_count() == 0
