@@ -205,7 +205,10 @@ def post_compose_edit(request, account, post_id: int):
         uploaded: list = []
         try:
             media = _composer_media(request, account, data, uploaded)
-            kept = {v.key: _version_input(v) for v in post.versions.all() if v.profile_id}
+            chosen = {p.pk for p in data["profiles"]}
+            # A single profile's version (set through the API) stays while its profile does.
+            kept = {v.key: _version_input(v) for v in post.versions.all()
+                    if v.profile_id in chosen}  # fmt: skip
             post_update(post=post, actor=Actor(user=request.user), changes=PostChanges(
                 caption=data["caption"], title=data["title"], first_comment=data["first_comment"],
                 post_type=data["post_type"], bucket=data["bucket"], link=post.link, media=media,
