@@ -105,16 +105,11 @@ def limit_problems(limits: PlatformLimits, platform: str, content: Content) -> l
 
     count = len(content.media)
     if count < type_limits.media_min or count > type_limits.media_max:
-        wanted = (
-            str(type_limits.media_min)
-            if type_limits.media_min == type_limits.media_max
-            else f"{type_limits.media_min}–{type_limits.media_max}"
-        )
         problems.append(
             Problem(
                 "media_count",
-                f"{platform} {_type_name(content.post_type)} posts need {wanted} media "
-                f"item{'' if wanted == '1' else 's'}; this one has {count}.",
+                f"{platform} {_type_name(content.post_type)} posts "
+                f"{_media_wanted(type_limits)}; this one has {count}.",
                 "media",
             )
         )
@@ -130,6 +125,21 @@ def codec_name(codec: str) -> str:
 def _first(limits: TypeLimits) -> str:
     """The codec to suggest: H.264 where taken (every platform plays it), else the first."""
     return "h264" if "h264" in limits.video_codecs else sorted(limits.video_codecs)[0]
+
+
+NUMBERS = {1: "one", 2: "two", 3: "three"}
+
+
+def _media_wanted(limits: TypeLimits) -> str:
+    """ "need one image", "need 2–10 images or videos", "take at most 10 images"."""
+    low, high = limits.media_min, limits.media_max
+    kinds = " or ".join(sorted(limits.kinds))
+    plural = " or ".join(f"{kind}s" for kind in sorted(limits.kinds))
+    if low == high:
+        return f"need {NUMBERS.get(low, low)} {kinds if low == 1 else plural}"
+    if low == 0:
+        return f"take at most {high} {plural}"
+    return f"need {low}–{high} {plural}"
 
 
 def _type_name(post_type: str) -> str:

@@ -73,7 +73,7 @@ def test_approval_required_waits_for_a_reviewer(api, profile, account):
         ({"post_type": "hologram"}, "post_type", "Use one of"),
         ({"caption": "x" * 2201}, "caption", "2201 characters; Instagram allows 2200"),
         ({"caption": " ".join(f"#t{i}" for i in range(31))}, "caption", "31 hashtags"),
-        ({"media": []}, "media", "Instagram feed posts need 1 media item; this one has 0"),
+        ({"media": []}, "media", "Instagram feed posts need one image; this one has 0"),
         ({"post_type": "reel"}, "media", "Instagram reel posts take video only"),
     ],
 )
