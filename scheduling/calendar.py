@@ -1,8 +1,8 @@
 """The consolidated calendar: every profile's posts and free slots in the account's time zone.
 
 A fixed number of queries whatever the number of posts: targets, free slots and profiles are each
-read once for the visible range, and the media (with their library items) of the posts whose
-cards are shown, for the thumbnails, in one more.
+read once for the visible range (a slot a hand-timed post sits on is not free), and the media (with
+their library items) of the posts whose cards are shown, for the thumbnails, in one more.
 """
 
 import calendar as pycalendar
@@ -16,6 +16,7 @@ from accounts.models import ClientAccount
 from channels.models import Profile
 from publishing.models import PostMedia, PostTarget
 from scheduling.models import Slot
+from scheduling.selectors import slots_not_hand_timed
 
 MONTH_CELL_LIMIT = 6
 PALETTE = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#0c8599", "#e67700",
@@ -75,8 +76,11 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
         .select_related("post", "profile")
         .order_by("scheduled_at", "pk")
     )
-    slots = Slot.objects.filter(
-        profile__account=account, target__isnull=True, starts_at__gte=lower, starts_at__lt=upper
+    # A slot a hand-timed post sits on (within HAND_TIMED_MARGIN) is not free: same query.
+    slots = slots_not_hand_timed(
+        Slot.objects.filter(
+            profile__account=account, target__isnull=True, starts_at__gte=lower, starts_at__lt=upper
+        )
     ).select_related("profile")
     if filters.get("profile"):
         targets = targets.filter(profile_id=filters["profile"])

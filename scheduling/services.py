@@ -27,6 +27,7 @@ from publishing.transitions import (
     targets_transition_bulk,
 )
 from scheduling.models import SLOTS_PER_DAY, Mode, ProfileSchedule, ScheduleSettings, Slot
+from scheduling.selectors import COUNTED, slots_not_hand_timed
 from scheduling.timeutils import local_to_utc
 from scheduling.windows import best_times, parse_hhmm, platform_daily_cap
 from socialdist.leases import locked, row_claim
@@ -36,7 +37,6 @@ SCHEDULER = Actor(label="scheduler")
 # A slot this close to now is left alone: the dispatcher may already be publishing it.
 LEAD = timedelta(minutes=2)
 CONTENT_NEEDED_WITHIN = timedelta(hours=48)
-COUNTED = (T.SCHEDULED, T.PUBLISHING, T.PUBLISHED, T.MANUAL, T.SENT_TO_DRAFTS)
 ADAPTIVE_MIN_DAYS = 14
 
 
@@ -311,14 +311,19 @@ def _attach_profile(profile: Profile, settings_, waiting, now, result: AttachRes
         targets = list(targets)
         if not targets:
             return
+        # A slot within HAND_TIMED_MARGIN of a hand-timed post on this profile is taken by it.
         free = list(
             locked(
-                Slot.objects.filter(profile=profile, target__isnull=True, starts_at__gt=now + LEAD)
+                slots_not_hand_timed(
+                    Slot.objects.filter(
+                        profile=profile, target__isnull=True, starts_at__gt=now + LEAD
+                    )
+                )
             ).order_by("starts_at")
         )
-        cap = _daily_cap(profile)
-        used = _used_per_day(profile, tz, now) if cap is not None else Counter()
         custom = mode_in_effect(settings_).mode == Mode.CUSTOM
+        cap = _daily_cap(profile, None if custom else settings_)
+        used = _used_per_day(profile, tz, now) if cap is not None else Counter()
         first_day = free[0].local_date if free else None
         if custom:  # custom mode falls back to later slots of the same local day only
             free = [slot for slot in free if slot.local_date == first_day]
@@ -356,8 +361,13 @@ def _why_waiting(free, cap, custom, first_day) -> str:
     return f"Every free slot in the horizon is on a day whose budget ({cap}) is spent."
 
 
-def _daily_cap(profile: Profile) -> int | None:
+def _daily_cap(profile: Profile, settings_: ScheduleSettings | None = None) -> int | None:
+    """Posts a day the profile may take: the platform's cap, the profile's own cap and, when
+    `settings_` is given (automatic and adaptive modes), the temperature's posts a day (cold 1),
+    so a hand-timed post on a cold profile fills its day."""
     caps = [platform_daily_cap(profile.platform)]
+    if settings_ is not None:
+        caps.append(SLOTS_PER_DAY[settings_.temperature])
     schedule = getattr(profile, "schedule", None)
     if schedule and schedule.daily_cap:
         caps.append(schedule.daily_cap)

@@ -181,3 +181,42 @@ def test_concurrent_attach_runs_never_give_a_slot_twice(account, profile):
     scheduled = PostTarget.objects.filter(status="scheduled")
     assert scheduled.count() == 40
     assert len(set(scheduled.values_list("scheduled_at", flat=True))) == 40
+
+
+def hand_timed(account, profile, at):
+    return TargetFactory(post__account=account, profile=profile, scheduled_at=at)
+
+
+def test_a_slot_within_60_minutes_of_a_hand_timed_post_is_taken_by_it(account, profile):
+    # Warm: Mon 11:00 and 15:00, two posts a day, so only the slot rule keeps 11:00 empty.
+    ScheduleSettings.objects.create(account=account, temperature="warm")
+    slots_compute()
+    hand_timed(account, profile, datetime(2026, 11, 23, 12, 0, tzinfo=UTC))  # 11:00 + 60 min
+    target = waiting(account, profile)[0]
+    targets_attach()
+    assert when(target) == "scheduled Mon 15:00"
+    assert Slot.objects.get(starts_at=datetime(2026, 11, 23, 11, 0, tzinfo=UTC)).target is None
+
+
+def test_a_hand_timed_post_more_than_60_minutes_away_leaves_the_slot_free(account, profile):
+    ScheduleSettings.objects.create(account=account, temperature="warm")
+    slots_compute()
+    hand_timed(account, profile, datetime(2026, 11, 23, 12, 1, tzinfo=UTC))
+    other = ProfileFactory(connection__account=account, platform="instagram")
+    hand_timed(account, other, datetime(2026, 11, 23, 11, 0, tzinfo=UTC))  # another profile
+    target = waiting(account, profile)[0]
+    targets_attach()
+    assert when(target) == "scheduled Mon 11:00"
+
+
+def test_a_hand_timed_post_fills_a_cold_profiles_day(account, profile):
+    # Cold: one post a day. Monday's 11:00 slot is hours away from the 07:00 post, yet Monday's
+    # budget is spent, so the waiting post goes on Tuesday.
+    ScheduleSettings.objects.create(account=account, temperature="cold")
+    slots_compute()
+    hand_timed(account, profile, datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    target = waiting(account, profile)[0]
+    result = targets_attach()
+    assert result.attached == 1
+    assert when(target) == "scheduled Tue 11:00"
+    assert PostTarget.objects.filter(profile=profile, scheduled_at__date=NOW.date()).count() == 1

@@ -140,3 +140,17 @@ def test_outsiders_get_404(outsider_client, account, profile):
     response = outsider_client.post(f"/a/{account.slug}/calendar/move/",
                                     {"target": target.pk, "date": "2026-11-28", "time": "10:00"})  # fmt: skip
     assert response.status_code == 404
+
+
+def test_a_slot_a_hand_timed_post_sits_on_is_not_shown_free(owner_client, account, profile):
+    other = ProfileFactory(connection__account=account, name="Acme FB")
+    for p, hour in ((profile, 16), (profile, 20), (other, 16)):
+        Slot.objects.create(profile=p, starts_at=datetime(2026, 11, 26, hour, 0, tzinfo=UTC),
+                            local_date=datetime(2026, 11, 26).date(), source="automatic")  # fmt: skip
+    TargetFactory(post__account=account, post__caption="By hand", profile=profile,
+                  scheduled_at=datetime(2026, 11, 26, 16, 30, tzinfo=UTC))  # fmt: skip
+    page = owner_client.get(f"/a/{account.slug}/calendar/").content.decode()
+    assert "By hand" in page
+    assert "16:00 free · Acme IG" not in page  # taken by the 16:30 post
+    assert "20:00 free · Acme IG" in page  # hours away
+    assert "16:00 free · Acme FB" in page  # another profile
