@@ -220,3 +220,15 @@ def test_a_hand_timed_post_fills_a_cold_profiles_day(account, profile):
     assert result.attached == 1
     assert when(target) == "scheduled Tue 11:00"
     assert PostTarget.objects.filter(profile=profile, scheduled_at__date=NOW.date()).count() == 1
+
+
+def test_a_post_in_a_slot_does_not_take_the_slots_near_it(account, profile):
+    # Only hand-timed posts (no slot) take nearby slots; custom times may be 30 minutes apart.
+    ScheduleSettings.objects.create(account=account, mode="custom")
+    ProfileSchedule.objects.create(profile=profile, custom_times={"0": ["09:00", "09:30"]})
+    slots_compute()
+    first = waiting(account, profile)[0]
+    targets_attach()
+    second = waiting(account, profile)[0]
+    targets_attach()
+    assert [when(first), when(second)] == ["scheduled Mon 09:00", "scheduled Mon 09:30"]
