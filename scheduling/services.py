@@ -407,13 +407,14 @@ def _apply(assignments: list[tuple[PostTarget, Slot]], now) -> None:
 def slots_content_needed(*, now: datetime | None = None) -> int:
     """generation_mode=automatic: one content.needed event per unfilled slot in the next 48 h."""
     now = now or timezone.now()
-    slots = Slot.objects.filter(
+    # A slot a hand-timed post already takes needs no content (scheduling.selectors).
+    slots = slots_not_hand_timed(Slot.objects.filter(
         target__isnull=True,
         content_needed_at__isnull=True,
         starts_at__gt=now,
         starts_at__lte=now + CONTENT_NEEDED_WITHIN,
         profile__account__schedule_settings__generation_mode="automatic",
-    ).select_related("profile__account")
+    )).select_related("profile__account")  # fmt: skip
     emitted = 0
     for slot in slots:
         # Mark first: the event is never repeated for the same slot, even if two runs overlap.

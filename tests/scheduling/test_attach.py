@@ -232,3 +232,16 @@ def test_a_post_in_a_slot_does_not_take_the_slots_near_it(account, profile):
     second = waiting(account, profile)[0]
     targets_attach()
     assert [when(first), when(second)] == ["scheduled Mon 09:00", "scheduled Mon 09:30"]
+
+
+def test_no_content_is_asked_for_a_slot_a_hand_timed_post_takes(account, profile):
+    """NOW is Mon 06:00 UTC: the next 48 h hold two slots (Mon and Tue 11:00); a post a person
+    timed at Mon 11:30 takes Monday's, so content is asked for Tuesday's only."""
+    ScheduleSettings.objects.create(account=account, generation_mode="automatic")
+    slots_compute()
+    TargetFactory(
+        post__account=account, profile=profile, scheduled_at=NOW + timedelta(hours=5, minutes=30)
+    )
+    out = StringIO()
+    call_command("attach_to_schedule", stdout=out)
+    assert out.getvalue().strip() == "attached 0, waiting 0, content needed 1"
