@@ -93,6 +93,11 @@ class ClientAccount(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The account's time zone: every time a person reads is shown in it, its name shown."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"

@@ -88,9 +88,12 @@ def _email_expiry(connection: ChannelConnection) -> None:
         "until": connection.renewable_until,
         "channels_url": settings.PUBLIC_BASE_URL + reverse("channels:list", args=[account.slug]),
     }
+    with timezone.override(account.zone):
+        until = timezone.localtime(connection.renewable_until)
+        message = render_to_string("channels/email/expiring.txt", context)
     send_mail(
-        subject=f"Reconnect {connection} before {connection.renewable_until:%d %b}",
-        message=render_to_string("channels/email/expiring.txt", context),
+        subject=f"Reconnect {connection} before {until:%d %b}",
+        message=message,
         from_email=None,
         recipient_list=owners,
     )

@@ -5,7 +5,7 @@ the post version, and expires (default 7 days). GET shows the post; only POST ac
 expired, tampered or superseded link changes nothing and says why.
 """
 
-import zoneinfo
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -51,6 +51,7 @@ from publishing.versions import (
 )
 from socialdist.leases import row_claim
 
+logger = logging.getLogger(__name__)
 LINK_SALT = "socialdist.review-link"
 DECIDERS = (Role.ADMIN, Role.REVIEWER)
 
@@ -277,9 +278,10 @@ def review_link_resolve(token: str) -> ReviewLink:
     if link is None:
         raise LinkProblem("This link is not valid any more.")
     if link.used_at:
+        used_at = timezone.localtime(link.used_at, link.post.account.zone)
         raise LinkProblem(
             f"This link was already used to {link.used_for} the post on "
-            f"{link.used_at:%d %b %Y at %H:%M} UTC."
+            f"{used_at:%d %b %Y at %H:%M %Z}."
         )
     if link.expires_at <= timezone.now():
         raise LinkProblem("This link has expired. A new one comes with the next digest.")
@@ -334,13 +336,17 @@ def review_link_act(*, token: str, action: str, comment: str = "") -> ReviewLink
 # Digests ----------------------------------------------------------------------------------------
 
 
-def digests_send(*, now=None) -> int:
-    """Email each reviewer the posts awaiting them that they have no link for yet, per cadence."""
+def digests_send(*, now=None, account_id: int | None = None) -> int:
+    """Email each reviewer the posts awaiting them that they have no link for yet, per cadence.
+
+    `account_id` limits the run to one account (the immediate digest after a submission)."""
     now = now or timezone.now()
     sent = 0
     accounts = ClientAccount.objects.filter(
         approval_required=True, posts__status=PostStatus.AWAITING_APPROVAL
     ).distinct()
+    if account_id is not None:
+        accounts = accounts.filter(pk=account_id)
     for account in accounts:
         waiting = list(
             Post.objects.filter(account=account, status=PostStatus.AWAITING_APPROVAL)
@@ -361,6 +367,20 @@ def digests_send(*, now=None) -> int:
     return sent
 
 
+def digest_send_immediate(account_id: int) -> int:
+    """After a post starts waiting for approval (called once the transaction commits): an
+    account with the "Immediately" cadence has its digest sent now, not on the next tick.
+
+    Never raises: the submission has committed, and the periodic run sends what this missed."""
+    try:
+        if not ClientAccount.objects.filter(pk=account_id, approval_digest="immediate").exists():
+            return 0
+        return digests_send(account_id=account_id)
+    except Exception:
+        logger.exception("immediate digest for account %s failed; the next run retries", account_id)
+        return 0
+
+
 def _digest_due(account: ClientAccount, reviewer: Reviewer, now) -> bool:
     last = ReviewLink.objects.filter(
         reviewer_email=reviewer.email, post__account=account
@@ -369,7 +389,7 @@ def _digest_due(account: ClientAccount, reviewer: Reviewer, now) -> bool:
         return True
     if account.approval_digest == "hourly":
         return last is None or now - last >= timedelta(hours=1)
-    local = now.astimezone(zoneinfo.ZoneInfo(account.timezone))
+    local = now.astimezone(account.zone)
     if local.hour < account.approval_digest_hour:
         return False
     today_start = local.replace(
@@ -379,23 +399,26 @@ def _digest_due(account: ClientAccount, reviewer: Reviewer, now) -> bool:
 
 
 def _send_digest(account: ClientAccount, reviewer: Reviewer, posts: list[Post]) -> int:
-    items = []
-    for post in posts:
-        _, token = review_link_create(post=post, reviewer=reviewer)
-        items.append({"post": post, "url": review_link_url(token), "media": list(post.media.all()),
-                      "targets": list(post.targets.all()),
-                      "versions": versions_display(post)})  # fmt: skip
-    context = {"account": account, "items": items, "reviewer": reviewer,
-               "days": account.approval_link_days}  # fmt: skip
-    message = EmailMultiAlternatives(
-        subject=f"{len(items)} post{'s' if len(items) != 1 else ''} to review for {account.name}",
-        body=render_to_string("publishing/email/digest.txt", context),
-        to=[reviewer.email],
-    )
-    message.attach_alternative(
-        render_to_string("publishing/email/digest.html", context), "text/html"
-    )
-    return message.send()
+    # The links only exist if the email went: a failed send is retried by the next run.
+    with transaction.atomic(), timezone.override(account.zone):
+        items = []
+        for post in posts:
+            _, token = review_link_create(post=post, reviewer=reviewer)
+            items.append({"post": post, "url": review_link_url(token),
+                          "media": list(post.media.all()), "targets": list(post.targets.all()),
+                          "versions": versions_display(post)})  # fmt: skip
+        context = {"account": account, "items": items, "reviewer": reviewer,
+                   "days": account.approval_link_days}  # fmt: skip
+        message = EmailMultiAlternatives(
+            subject=f"{len(items)} post{'s' if len(items) != 1 else ''} to review for "
+            f"{account.name}",
+            body=render_to_string("publishing/email/digest.txt", context),
+            to=[reviewer.email],
+        )
+        message.attach_alternative(
+            render_to_string("publishing/email/digest.html", context), "text/html"
+        )
+        return message.send()
 
 
 def _email_author_rejected(post: Post, actor: Actor, comment: str) -> None:

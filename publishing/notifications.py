@@ -41,14 +41,15 @@ def manual_target_notify(*, target: PostTarget) -> int:
         + reverse("publishing:detail", args=[post.account.slug, post.pk]),
     }
     subject = f"Time to post on {target.profile.get_platform_display()}: {target.profile.name}"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("publishing/email/manual_due.txt", context),
-        to=recipients,
-    )
-    message.attach_alternative(
-        render_to_string("publishing/email/manual_due.html", context), "text/html"
-    )
+    with timezone.override(post.account.zone):
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("publishing/email/manual_due.txt", context),
+            to=recipients,
+        )
+        message.attach_alternative(
+            render_to_string("publishing/email/manual_due.html", context), "text/html"
+        )
     return message.send()
 
 
@@ -92,12 +93,17 @@ def _precheck_problems(target: PostTarget) -> list[str]:
         problems.append(f"{connection} is disconnected: reconnect it or the post will wait.")
     elif connection.renewable_until and connection.renewable_until < target.scheduled_at:
         problems.append(
-            f"{connection}'s access ends {connection.renewable_until:%d %b %H:%M %Z}, before this "
+            f"{connection}'s access ends {_local(connection.renewable_until, target)}, before this "
             "post is due: reconnect it."
         )
     for problem in get_provider(target.profile.platform).validate(target_content(target)):
         problems.append(problem.message)
     return problems
+
+
+def _local(value, target: PostTarget) -> str:
+    """A time as the account reads it, its zone named (as the `e` date format does)."""
+    return f"{timezone.localtime(value, target.post.account.zone):%d %b %H:%M %Z}"
 
 
 def _email_problems(target: PostTarget, problems: list[str], window: timedelta) -> int:
@@ -108,7 +114,7 @@ def _email_problems(target: PostTarget, problems: list[str], window: timedelta) 
     hours = int(window.total_seconds() // 3600)
     url = settings.PUBLIC_BASE_URL + reverse("publishing:detail", args=[post.account.slug, post.pk])
     body = (
-        f"This post is due on {target.profile} at {target.scheduled_at:%d %b %H:%M %Z} "
+        f"This post is due on {target.profile} at {_local(target.scheduled_at, target)} "
         f"(in under {hours} h) and will not go out as it is:\n\n"
         + "\n".join(f"- {p}" for p in problems)
         + f"\n\nFix it here: {url}\n"

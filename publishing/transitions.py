@@ -8,13 +8,14 @@ conditional UPDATE on the status the caller saw, so of two concurrent moves exac
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from publishing.models import AuditEntry, Post, PostTarget, TargetStatus
+from publishing.models import AuditEntry, Post, PostStatus, PostTarget, TargetStatus
 from socialdist.leases import locked
 
 T = TargetStatus
@@ -114,9 +115,18 @@ def post_transition(
         audit_entry(
             post_id=post.pk, target_id=None, frm=frm, to=to, actor=actor, reason=reason
         ).save()
+        if to == PostStatus.AWAITING_APPROVAL:
+            transaction.on_commit(partial(_digest_immediately, post.account_id))
     post.status = to
     for name, value in fields.items():
         setattr(post, name, value)
+
+
+def _digest_immediately(account_id: int) -> None:
+    # Imported here: approval builds on this module.
+    from publishing.approval import digest_send_immediate
+
+    digest_send_immediate(account_id)
 
 
 def targets_transition_bulk(

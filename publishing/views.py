@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
@@ -478,6 +479,12 @@ def review(request, token: str):
         link = review_link_resolve(token)
     except LinkProblem as exc:
         return render(request, "publishing/review.html", {"problem": str(exc)}, status=410)
+    # Reached without logging in, so no account page set the zone: the post's account's it is.
+    with timezone.override(link.post.account.zone):
+        return _review(request, token, link)
+
+
+def _review(request, token: str, link):
     post = link.post
     context = {
         "post": post,
