@@ -1,3 +1,5 @@
+from allauth.account.adapter import get_adapter
+
 from accounts.selectors import accounts_for_user
 
 
@@ -7,3 +9,8 @@ def user_accounts(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {"switch_accounts": list(accounts_for_user(user=user).only("name", "slug")[:50])}
+
+
+def signup(request) -> dict:
+    """Whether pages may offer a sign-up link (closed unless ACCOUNT_ALLOW_SIGNUP, see the adapter)."""
+    return {"signup_open": get_adapter(request).is_open_for_signup(request)}

@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-1}"
 BIN=.venv/bin
 HOST="${HOST:-127.0.0.1}"
-PORT="${PORT:-8000}"
+export PORT="${PORT:-8000}"  # PUBLIC_BASE_URL follows it unless set
+
+# var/.env (DEBUG=1, a generated SECRET_KEY, this PORT) lets every README command run as written
+# (`.venv/bin/python manage.py changepassword …`) outside `make run`.
+$BIN/python scripts/dev_env.py "${SOCIALDIST_ENV_FILE:-var/.env}" "$PORT"
 
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py setup_periodic_tasks

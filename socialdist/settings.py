@@ -19,6 +19,15 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
+# Local runs: `make run` writes var/.env once (DEBUG=1, a generated SECRET_KEY) and records the PORT
+# it serves on, so every README command (`.venv/bin/python manage.py …`) works as written without
+# exporting anything. The environment always wins over the file, and an environment that turns
+# DEBUG off (production, the deploy check) never reads it. SOCIALDIST_ENV_FILE names another file;
+# set empty, no file is read (the test suite does that, see pytest.ini).
+ENV_FILE = os.environ.get("SOCIALDIST_ENV_FILE", str(VAR_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file() and env.bool("DEBUG", default=True):
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -27,7 +36,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-insecure-secret-key-only-for-local-use-" + "x" * 20
 
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# OAuth redirect URIs and signed media URLs are built on PUBLIC_BASE_URL; unset, it follows the PORT
+# `make run` serves on (`PORT=8300 make run` → http://127.0.0.1:8300).
+PUBLIC_BASE_URL = env.str(
+    "PUBLIC_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+).rstrip("/")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 _public_host = PUBLIC_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 if _public_host and _public_host not in ALLOWED_HOSTS:
@@ -88,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "publishing.context_processors.account_banners",
                 "accounts.context_processors.user_accounts",
+                "accounts.context_processors.signup",
             ],
         },
     },

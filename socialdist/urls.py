@@ -1,12 +1,21 @@
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 
 from publishing.views import healthz, media_serve
 from socialdist import dashboard
 from socialdist.api import api
 
+
+def favicon(request):
+    # Pages link static/favicon.svg; this answers browsers and tools that ask /favicon.ico anyway.
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -24,6 +24,23 @@ def test_login_page_renders(client):
     assert b'name="login"' in response.content
 
 
+def test_login_page_offers_sign_up_only_when_sign_up_is_open(client, settings):
+    settings.ACCOUNT_ALLOW_SIGNUP = False
+    closed = client.get("/accounts/login/").content.decode()
+    assert "/accounts/signup/" not in closed
+    assert "sign up" not in closed.lower()
+    settings.ACCOUNT_ALLOW_SIGNUP = True
+    assert "/accounts/signup/" in client.get("/accounts/login/").content.decode()
+
+
+def test_pages_link_an_icon_and_favicon_ico_is_not_a_404(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
+
+
 def test_account_home_for_owner_member_and_outsider(owner_client, outsider_client, account):
     assert owner_client.get(f"/a/{account.slug}/").status_code == 200
     marketer = UserFactory()
