@@ -1,5 +1,6 @@
 """Settings fail loudly on bad values, and production settings pass `check --deploy`."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -110,3 +111,143 @@ def test_migrate_creates_the_cache_table(tmp_path):
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert "socialdist_cache" in tables
+
+
+# README commands outside `make run`: a shell with none of the settings variables, and the env file
+# `make run` writes (scripts/dev_env.py, as scripts/run.sh calls it) at a temporary path.
+SETTINGS_VARS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "TOKEN_ENCRYPTION_KEYS",
+    "PUBLIC_BASE_URL",
+    "CSRF_TRUSTED_ORIGINS",
+    "PORT",
+    "SOCIALDIST_ENV_FILE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def _dev_env(path: Path, port: str = "8000") -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/dev_env.py", str(path), port],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _local(*args: str, env_file: Path, stdin: str | None = None, **env: str):
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "SOCIALDIST_ENV_FILE": str(env_file), **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _setting(expression: str, env_file: Path, **env: str) -> str:
+    code = f"from django.conf import settings; print({expression})"
+    result = _local("shell", "--no-imports", "-c", code, env_file=env_file, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip()
+
+
+def test_the_test_suite_reads_no_env_file():
+    assert os.environ["SOCIALDIST_ENV_FILE"] == ""
+
+
+def test_dev_env_file_is_written_once_and_records_the_port(tmp_path):
+    env_file = tmp_path / "var" / ".env"
+    _dev_env(env_file, "8000")
+    first = env_file.read_text()
+    assert "DEBUG=1" in first and "PORT=8000" in first
+    secret = next(line for line in first.splitlines() if line.startswith("SECRET_KEY="))
+    assert len(secret) > 60
+    env_file.write_text(first + "INSTAGRAM_CLIENT_ID=mine\n")
+    _dev_env(env_file, "8300")
+    second = env_file.read_text()
+    assert secret in second  # the key stays: sessions and signed links survive a restart
+    assert "PORT=8300" in second and "PORT=8000" not in second
+    assert "INSTAGRAM_CLIENT_ID=mine" in second
+
+
+def test_readme_commands_run_verbatim_outside_make_run(tmp_path):
+    env_file = tmp_path / ".env"
+    _dev_env(env_file)
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    for command in (["migrate", "--noinput"], ["demo_setup"]):
+        result = _local(*command, env_file=env_file, **database)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "slug demo-brand" in result.stdout
+    # README: TOKEN=$(.venv/bin/python manage.py create_api_token demo-brand)
+    result = _local("create_api_token", "demo-brand", env_file=env_file, **database)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip()
+    # README: .venv/bin/python manage.py changepassword demo@example.com
+    password = "a-new-demo-password-7291"
+    result = _local(
+        "changepassword",
+        "demo@example.com",
+        env_file=env_file,
+        stdin=f"{password}\n{password}\n",
+        **database,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "changed successfully" in result.stdout
+    assert not (ROOT / "control").exists()
+
+
+def test_without_the_env_file_a_bare_command_still_says_what_is_missing(tmp_path):
+    result = _local("check", env_file=tmp_path / "absent.env")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_public_base_url_follows_port_unless_set(tmp_path):
+    env_file = tmp_path / ".env"
+    _dev_env(env_file, "8300")
+    assert _setting("settings.PUBLIC_BASE_URL", env_file) == "http://127.0.0.1:8300"
+    assert _setting("settings.CSRF_TRUSTED_ORIGINS", env_file) == "['http://127.0.0.1:8300']"
+    assert _setting("settings.PUBLIC_BASE_URL", env_file, PORT="8400") == "http://127.0.0.1:8400"
+    public = "https://social.example.com"
+    assert _setting("settings.PUBLIC_BASE_URL", env_file, PUBLIC_BASE_URL=public) == public
+
+
+def test_the_environment_wins_over_the_env_file_and_debug_off_never_reads_it(tmp_path):
+    env_file = tmp_path / ".env"
+    _dev_env(env_file)
+    # DEBUG=0 in the environment: the file's DEBUG=1 and dev SECRET_KEY are not used.
+    result = _local("check", env_file=env_file, DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    production = {**PRODUCTION, "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    expression = "settings.DEBUG, settings.SECRET_KEY == '" + PRODUCTION["SECRET_KEY"] + "'"
+    assert _setting(expression, env_file, **production) == "False True"
+    assert _setting("settings.SECRET_KEY", env_file, SECRET_KEY="from-the-env") == "from-the-env"
+
+
+def test_the_filesystem_broker_keeps_its_folders_under_var():
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps([settings.CELERY_BROKER_TRANSPORT_OPTIONS[k] for k in "
+        "('data_folder_in', 'data_folder_out', 'processed_folder', 'control_folder')]))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    var = str(ROOT / "var" / "broker")
+    folders = json.loads(result.stdout)
+    assert folders and all(folder.startswith(var) for folder in folders)
