@@ -255,6 +255,7 @@ def targets_bulk_act(
     return done, skipped
 
 
+_DONE = {"cancel": "cancelled", "retry": "retried", "reschedule": "rescheduled"}
 _ALREADY = {
     T.PUBLISHED: "it is already published",
     T.CANCELLED: "it is already cancelled",
@@ -270,8 +271,9 @@ def _why_skipped(target: PostTarget, action: str, exc: Exception) -> str:
         return " ".join(exc.messages)
     if _is_unconfirmed(target):
         return (
-            f"we could not confirm whether it went out, so check {target.profile.name} and "
-            'choose "It was posted" or "It was not posted" on the post\'s page'
+            f"we could not confirm whether it went out, so it cannot be {_DONE[action]} blindly: "
+            f'check {target.profile.name}, then choose "It was posted" or "It was not posted" '
+            "on the post's page"
         )
     if action == "retry" and target.status != T.FAILED:
         return f"only failed posts can be retried, and this one is {target.status_label.lower()}"
