@@ -4,7 +4,7 @@ from django.db.models import F
 
 from channels.models import Profile
 from channels.providers import platform_choices
-from publishing.models import PostTarget, TargetStatus
+from publishing.models import PostStatus, PostTarget, TargetStatus
 
 STATUS_CHOICES = [
     ("draft", "Draft"),
@@ -52,6 +52,8 @@ class TargetFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value in POST_STATUSES:
             return queryset.filter(post__status=value)
+        if value == TargetStatus.PENDING:  # as the rows say: a draft's targets are drafts
+            return queryset.filter(status=value, post__status=PostStatus.APPROVED)
         return queryset.filter(status=value)
 
     def sort_by(self, queryset, name, value):

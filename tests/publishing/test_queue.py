@@ -147,6 +147,8 @@ def test_a_draft_or_unapproved_posts_targets_show_as_such(owner_client, account,
     assert '<span class="badge pending">Pending</span>' in page  # an approved post's held target
     drafts = owner_client.get(url, {"status": "draft"}).content.decode()
     assert "Half written" in drafts and "Needs a yes" not in drafts and "Held" not in drafts
+    pending = owner_client.get(url, {"status": "pending"}).content.decode()
+    assert "Held" in pending and "Half written" not in pending and "Needs a yes" not in pending
 
 
 def test_filters_say_what_no_choice_means(owner_client, account, profile):
