@@ -247,6 +247,20 @@ class PostTarget(models.Model):
         return self.get_status_display()
 
     @property
+    def queue_status(self) -> str:
+        """What the queue calls this target: a post nobody approved yet is its post's draft or
+        awaiting approval, not a "pending" target."""
+        if self.status == TargetStatus.PENDING and self.post.status != PostStatus.APPROVED:
+            return self.post.status
+        return self.status
+
+    @property
+    def queue_status_label(self) -> str:
+        if self.queue_status != self.status:
+            return self.post.get_status_display()
+        return self.status_label
+
+    @property
     def status_note(self) -> str:
         """Why a published post has no link, or what the platform is doing meanwhile; and what
         went wrong with its first comment."""

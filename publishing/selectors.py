@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import ClientAccount
@@ -197,13 +197,14 @@ def post_comments(*, post: Post) -> QuerySet[PostComment]:
 
 
 def targets_for_queue(*, account: ClientAccount) -> QuerySet[PostTarget]:
-    """The queue: every target of the account, latest time first (filters narrow it); with the
-    posts' media and library items for the rows' thumbnails (one query per page)."""
+    """The queue: every target of the account, oldest due first and those without a time last
+    (filters narrow or re-sort it); with the posts' media and library items for the rows'
+    thumbnails (one query per page)."""
     return (
         PostTarget.objects.filter(post__account=account)
         .select_related("post", "profile")
         .prefetch_related(
             Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
         )
-        .order_by("-scheduled_at", "-pk")
+        .order_by(F("scheduled_at").asc(nulls_last=True), "pk")
     )

@@ -232,8 +232,9 @@ def targets_bulk_act(
     scheduled_at: datetime | None = None,
 ) -> tuple[int, list[str]]:
     """The queue's bulk actions on this account's targets: cancel, retry, or reschedule to
-    `scheduled_at`. Each target on its own; returns how many were done and why others were
-    skipped ("#12: …")."""
+    `scheduled_at`. Each target on its own; returns how many were done and, for each skipped
+    one, a sentence saying which post on which profile and why ("Post 3 on Instagram · Acme
+    was skipped: it is already published.")."""
     actions = {
         "cancel": lambda t: target_cancel(target=t, actor=actor),
         "retry": lambda t: target_retry(target=t, actor=actor),
@@ -243,10 +244,39 @@ def targets_bulk_act(
         raise ValueError("Choose cancel, retry or reschedule.")
     done, skipped = 0, []
     targets = PostTarget.objects.filter(post__account=account, pk__in=target_ids)
-    for target in targets.select_related("post"):
+    for target in targets.select_related("post", "profile").order_by("pk"):
         try:
             actions[action](target)
             done += 1
         except (InvalidTransition, ValidationError) as exc:
-            skipped.append(f"#{target.pk}: {exc}")
+            where = f"{target.profile.get_platform_display()} · {target.profile.name}"
+            why = _why_skipped(target, action, exc).rstrip(".")
+            skipped.append(f"Post {target.post_id} on {where} was skipped: {why}.")
     return done, skipped
+
+
+_DONE = {"cancel": "cancelled", "retry": "retried", "reschedule": "rescheduled"}
+_ALREADY = {
+    T.PUBLISHED: "it is already published",
+    T.CANCELLED: "it is already cancelled",
+    T.PUBLISHING: "it is being published right now",
+    T.SENT_TO_DRAFTS: "it was already sent to the app's drafts",
+    T.MANUAL: "it is waiting to be posted by hand",
+}
+
+
+def _why_skipped(target: PostTarget, action: str, exc: Exception) -> str:
+    """Why a bulk action left this target alone, in words about the user's post."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if _is_unconfirmed(target):
+        return (
+            f"we could not confirm whether it went out, so it cannot be {_DONE[action]} blindly: "
+            f'check {target.profile.name}, then choose "It was posted" or "It was not posted" '
+            "on the post's page"
+        )
+    if action == "retry" and target.status != T.FAILED:
+        return f"only failed posts can be retried, and this one is {target.status_label.lower()}"
+    if target.status in _ALREADY:
+        return _ALREADY[target.status]
+    return "it changed meanwhile; reload the page and try again"

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -594,6 +595,9 @@ def queue(request, account):
     )
 
 
+BULK_DONE = {"cancel": "Cancelled", "retry": "Retrying", "reschedule": "Rescheduled"}
+
+
 def _queue_bulk(request, account):
     if not role_may(request.role, Can.MANAGE_POSTS):
         return HttpResponseForbidden("Reviewers cannot retry, cancel or reschedule posts.")
@@ -614,7 +618,7 @@ def _queue_bulk(request, account):
     if action == "reschedule":
         form = RescheduleForm(request.POST, account=account)
         if not form.is_valid():
-            messages.error(request, "when: give a date and time in the future.")
+            messages.error(request, "To reschedule, give a date and time in the future.")
             return back
         when = form.cleaned_data["when"]
     if action not in BULK_ACTIONS:
@@ -635,9 +639,13 @@ def _queue_bulk(request, account):
         target_ids=ids,
         scheduled_at=when,
     )
-    messages.success(request, f"{action.capitalize()}: {done} done.")
-    if skipped:
-        messages.error(
-            request, "Skipped " + "; ".join(skipped[:5]) + ("…" if len(skipped) > 5 else "")
-        )
+    if done:
+        posts = f"{done} post{pluralize(done)}"
+        messages.success(request, f"{BULK_DONE[action]} {posts}.")
+    for sentence in skipped[:5]:
+        messages.error(request, sentence)
+    if len(skipped) > 5:
+        messages.error(request, f"{len(skipped) - 5} more posts were skipped as well.")
+    if not done and not skipped:
+        messages.error(request, "None of the selected posts is in this account; reload the page.")
     return back

@@ -148,7 +148,7 @@ def test_queue_filter_retry_and_bulk_cancel(browser_page, live_server, world):
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "queue.png"), full_page=True)
     page.click(f"tr[data-row='{failed.pk}'] button:has-text('Retry')")
-    page.wait_for_selector("text=Retry: 1 done.")
+    page.wait_for_selector("text=Retrying 1 post.")
     assert PostTarget.objects.get(pk=failed.pk).status == "scheduled"
 
     page.goto(f"{live_server.url}/a/acme/queue/")
@@ -157,7 +157,7 @@ def test_queue_filter_retry_and_bulk_cancel(browser_page, live_server, world):
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     page.click("button[name=action][value=cancel]")  # destructive: the browser asks first
-    page.wait_for_selector("text=Cancel: 2 done.")
+    page.wait_for_selector("text=Cancelled 2 posts.")
     assert dialogs and dialogs[0].startswith("Cancel the selected posts?")
     statuses = dict(
         PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).values_list("pk", "status")
@@ -177,9 +177,12 @@ def test_reading_works_without_javascript_on_a_phone(
     watch_console(context, console_errors)
     context.add_cookies(page.context.cookies())
     phone = context.new_page()
-    for path in ("/a/acme/calendar/", "/a/acme/queue/", "/a/acme/posts/new/"):
+    for path in ("/a/acme/calendar/", "/a/acme/queue/", "/a/acme/posts/new/", "/a/acme/channels/"):
         phone.goto(f"{live_server.url}{path}")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 400, path
+    for name in ("Reconnect", "Disconnect"):  # the channels page is the last one open
+        box = phone.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
     phone.screenshot(path=str(RESULTS / "calendar-390px.png"), full_page=True)
     context.close()
 

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from channels.models import ChannelConnection
@@ -76,3 +77,15 @@ def test_the_disconnect_confirmation_needs_the_csrf_token(account, profile, owne
     url = f"/a/{account.slug}/channels/{profile.connection_id}/disconnect/"
     assert client.post(url, {"confirmed": "1"}).status_code == 403
     assert ChannelConnection.objects.get().status == "active"
+
+
+def test_reconnect_and_disconnect_are_in_a_stacking_row(owner_client, account, profile):
+    """At 390 px the table stacks (one card per channel) and its buttons wrap: both stay on
+    the page, inside the row, without widening it (the browser test measures the width)."""
+    page = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
+    assert '<table class="stack channels">' in page
+    actions = page.split('<td class="row-actions">')[1].split("</td>")[0]
+    assert ">Reconnect</button>" in actions and ">Disconnect</button>" in actions
+    assert 'style="' not in page  # the CSP allows no inline styles: app.css does it
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    assert "td.row-actions form.inline" in css and "table.stack td {" in css

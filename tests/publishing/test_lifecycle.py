@@ -411,7 +411,7 @@ def test_bulk_cancel_shows_what_will_be_cancelled_before_cancelling(owner_client
     done = owner_client.post(
         url, {"action": "cancel", "target": ids, "confirmed": "1"}, follow=True
     )
-    assert "Cancel: 2 done." in done.content.decode()
+    assert "Cancelled 2 posts." in done.content.decode()
     assert set(PostTarget.objects.values_list("status", flat=True)) == {"cancelled"}
 
 

@@ -113,3 +113,68 @@ def test_rows_show_a_library_thumbnail_in_constant_queries(
         page = owner_client.get(url).content.decode()
     assert page.count('class="queue-thumb"') == 50  # one page
     assert len(large) == len(small)
+
+
+def _rows(page, *captions):
+    """The captions in the order the page shows them."""
+    return sorted(captions, key=page.index)
+
+
+def test_oldest_due_first_without_a_time_last_unless_sorted_otherwise(
+    owner_client, account, profile
+):
+    for caption, hours in (("Later", 5), ("Unset", None), ("Sooner", 1), ("Past", -2)):
+        at = None if hours is None else NOW + timedelta(hours=hours)
+        TargetFactory(post__account=account, post__caption=caption, profile=profile,
+                      status="pending" if at is None else "scheduled", scheduled_at=at)  # fmt: skip
+    url = f"/a/{account.slug}/queue/"
+    page = owner_client.get(url).content.decode()
+    assert _rows(page, "Later", "Unset", "Sooner", "Past") == ["Past", "Sooner", "Later", "Unset"]
+    latest = owner_client.get(url, {"sort": "latest"}).content.decode()
+    assert _rows(latest, "Later", "Unset", "Sooner", "Past") == ["Later", "Sooner", "Past", "Unset"]
+
+
+def test_a_draft_or_unapproved_posts_targets_show_as_such(owner_client, account, profile):
+    TargetFactory(post__account=account, post__caption="Half written", post__status="draft",
+                  profile=profile, status="pending", scheduled_at=None)  # fmt: skip
+    TargetFactory(post__account=account, post__caption="Needs a yes",
+                  post__status="awaiting_approval", profile=profile, status="pending")  # fmt: skip
+    TargetFactory(post__account=account, post__caption="Held", profile=profile, status="pending")
+    url = f"/a/{account.slug}/queue/"
+    page = owner_client.get(url).content.decode()
+    assert '<span class="badge draft">Draft</span>' in page
+    assert '<span class="badge awaiting_approval">Awaiting approval</span>' in page
+    assert '<span class="badge pending">Pending</span>' in page  # an approved post's held target
+    drafts = owner_client.get(url, {"status": "draft"}).content.decode()
+    assert "Half written" in drafts and "Needs a yes" not in drafts and "Held" not in drafts
+    pending = owner_client.get(url, {"status": "pending"}).content.decode()
+    assert "Held" in pending and "Half written" not in pending and "Needs a yes" not in pending
+
+
+def test_filters_say_what_no_choice_means(owner_client, account, profile):
+    page = owner_client.get(f"/a/{account.slug}/queue/").content.decode()
+    assert "---------" not in page
+    for label in ("Any status", "Any channel", "Any profile", "Oldest due first"):
+        assert f'<option value="" selected>{label}</option>' in page
+
+
+def test_bulk_messages_are_sentences_about_the_posts(owner_client, account, profile):
+    out = TargetFactory(post__account=account, profile=profile, status="published")
+    gone = TargetFactory(post__account=account, profile=profile, status="cancelled")
+    waiting = TargetFactory(post__account=account, profile=profile,
+                            scheduled_at=NOW + timedelta(days=1))  # fmt: skip
+    url = f"/a/{account.slug}/queue/"
+    page = owner_client.post(
+        url, {"action": "cancel", "target": [out.pk, gone.pk, waiting.pk], "confirmed": "1"},
+        follow=True,
+    ).content.decode()  # fmt: skip
+    where = f"on {profile.get_platform_display()} · Acme IG"
+    assert "Cancelled 1 post." in page
+    assert f"Post {out.post_id} {where} was skipped: it is already published." in page
+    assert f"Post {gone.post_id} {where} was skipped: it is already cancelled." in page
+    retried = owner_client.post(url, {"retry_one": waiting.pk}, follow=True).content.decode()
+    assert (f"Post {waiting.post_id} {where} was skipped: only failed posts can be retried, "
+            "and this one is cancelled.") in retried  # fmt: skip
+    for text in (page, retried):
+        said = text.split('<ul class="messages"')[1].split("</ul>")[0]
+        assert "target" not in said.lower() and "#" not in said and "done." not in said

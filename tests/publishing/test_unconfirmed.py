@@ -188,9 +188,10 @@ def test_unconfirmed_rows_cannot_be_retried_blindly(owner_client, account, profi
 
     for form in ({"retry_one": unconfirmed.pk}, {"target": unconfirmed.pk, "action": "retry"}):
         response = owner_client.post(f"/a/{account.slug}/queue/", form, follow=True)
-        assert "could not confirm whether this went out on Instagram (Acme IG)" in (
-            response.content.decode()
-        )
+        assert (
+            f"Post {unconfirmed.post_id} on Instagram · Acme IG was skipped: we could not "
+            "confirm whether it went out, so it cannot be retried blindly: check Acme IG, then"
+        ) in response.content.decode()
         assert reload(unconfirmed).status == "failed"
 
 
