@@ -32,6 +32,8 @@ class Day:
     by_hour: dict = field(default_factory=dict)  # week view: hour -> (targets, slots)
     hours: list = field(default_factory=list)  # week view: [(hour, targets, slots)]
     more: int = 0  # month view: posts not shown in the cell
+    free_more: int = 0  # month view: free slots not shown (posts come first)
+    is_today: bool = False
 
 
 @dataclass
@@ -47,9 +49,21 @@ class Calendar:
     previous: date
     next: date
     title: str
+    today: date | None = None
+    show_slots: bool = True
 
 
-def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: dict) -> Calendar:
+def calendar_build(
+    *,
+    account: ClientAccount,
+    view: str,
+    anchor: date,
+    filters: dict,
+    today: date | None = None,
+    show_slots: bool = True,
+) -> Calendar:
+    """`today` is the account's local date (highlighted); `show_slots=False` leaves free slots
+    out (and unread)."""
     tz = zoneinfo.ZoneInfo(account.timezone)
     if view == "week":
         start = anchor - timedelta(days=anchor.weekday())
@@ -91,6 +105,8 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
     if filters.get("status"):
         targets = targets.filter(status=filters["status"])
         slots = slots.none()
+    if not show_slots:
+        slots = slots.none()
     if filters.get("bucket"):
         targets = targets.filter(post__bucket=filters["bucket"])
 
@@ -98,8 +114,9 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
         start + timedelta(days=n): Day(start + timedelta(days=n), True)
         for n in range((end - start).days)
     }
-    if view != "week":
-        for day in days.values():
+    for day in days.values():
+        day.is_today = day.date == today
+        if view != "week":
             day.in_month = day.date.month == anchor.month
     for target in targets:
         local = target.scheduled_at.astimezone(tz)
@@ -119,11 +136,13 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
             day.hours = [(h, *day.by_hour.get(h, ([], []))) for h in range(24)]
     else:
         # A month cell shows its first posts and "+N more" (opening that week) so it stays
-        # readable, and fast, on busy days.
+        # readable, and fast, on busy days. Posts first: free slots only fill what is left.
         for day in days.values():
             day.more = max(0, len(day.items) - MONTH_CELL_LIMIT)
             day.items = day.items[:MONTH_CELL_LIMIT]
-            day.free = day.free[:MONTH_CELL_LIMIT]
+            room = MONTH_CELL_LIMIT - len(day.items)
+            day.free_more = max(0, len(day.free) - room)
+            day.free = day.free[:room]
     # Thumbnails: the media (with library items) of the cards shown only, in one query.
     shown = [target for day in days.values() for target in day.items]
     prefetch_related_objects(
@@ -134,4 +153,4 @@ def calendar_build(*, account: ClientAccount, view: str, anchor: date, filters: 
     ordered = list(days.values())
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,
-                    previous, nxt, title)  # fmt: skip
+                    previous, nxt, title, today, show_slots)  # fmt: skip

@@ -107,7 +107,16 @@ def calendar_view(request, account):
     filters = {k: request.GET.get(k, "").strip() for k in CALENDAR_FILTERS}
     if filters["profile"] and not parse_id(filters["profile"]):
         filters["profile"] = ""
-    cal = calendar_build(account=account, view=view, anchor=anchor, filters=filters)
+    show_slots = request.GET.get("slots") != "0"
+    cal = calendar_build(
+        account=account,
+        view=view,
+        anchor=anchor,
+        filters=filters,
+        today=today,
+        show_slots=show_slots,
+    )
+    keep = {k: v for k, v in filters.items() if v}
     return render(
         request,
         "scheduling/calendar.html",
@@ -116,7 +125,11 @@ def calendar_view(request, account):
             "cal": cal,
             "colours": cal.colours,
             "filters": filters,
-            "keep": urlencode({k: v for k, v in filters.items() if v}),
+            "keep": urlencode({**keep, **({} if show_slots else {"slots": "0"})}),
+            # The "Show/Hide free slots" toggle: the same page with the other setting.
+            "slots_toggle": urlencode(
+                {"view": view, "date": anchor.isoformat(), **keep, "slots": int(not show_slots)}
+            ),
             "weekdays": WEEKDAYS,
             "hours": range(24),
             "platforms": platform_choices(),

@@ -154,3 +154,86 @@ def test_a_slot_a_hand_timed_post_sits_on_is_not_shown_free(owner_client, accoun
     assert "16:00 free · Acme IG" not in page  # taken by the 16:30 post
     assert "20:00 free · Acme IG" in page  # hours away
     assert "16:00 free · Acme FB" in page  # another profile
+
+
+def _cell(page: str, day: str) -> str:
+    """The month cell of one day (YYYY-MM-DD)."""
+    return page.split(f'data-date="{day}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_cards_name_the_profile_with_its_avatar_or_initial(owner_client, account, profile):
+    pictured = ProfileFactory(connection__account=account, name="Beans FB", platform="facebook",
+                              picture_url="https://cdn.example.com/beans.jpg")  # fmt: skip
+    TargetFactory(post__account=account, post__caption="Plain", profile=profile,
+                  scheduled_at=datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # fmt: skip
+    TargetFactory(post__account=account, post__caption="Pictured", profile=pictured,
+                  scheduled_at=datetime(2026, 11, 26, 14, 0, tzinfo=UTC))  # fmt: skip
+    url = f"/a/{account.slug}/calendar/"
+    for page in (owner_client.get(url).content.decode(),
+                 owner_client.get(url, {"view": "week", "date": "2026-11-25"}).content.decode()):  # fmt: skip
+        plain = page.split("Plain", 1)[0].rsplit('class="cal-card"', 1)[1]
+        assert '<span class="profile-name">Acme IG</span>' in plain
+        assert '<span class="cal-avatar initial" aria-hidden="true">A</span>' in plain
+        pic = page.split("Pictured", 1)[0].rsplit('class="cal-card"', 1)[1]
+        assert '<span class="profile-name">Beans FB</span>' in pic and "Facebook" in pic
+        assert 'src="https://cdn.example.com/beans.jpg" alt="" class="cal-avatar"' in pic
+
+
+def test_today_is_highlighted_in_the_account_zone(owner_client, account):
+    account.timezone = "Pacific/Auckland"  # 12:00 UTC on the 21st is 01:00 on the 22nd there
+    account.save()
+    url = f"/a/{account.slug}/calendar/"
+    page = owner_client.get(url).content.decode()
+    assert page.count('class="cal-day today"') == 1 and page.count('aria-current="date"') == 1
+    assert 'today" aria-current="date" data-drop data-date="2026-11-22"' in page
+    week = owner_client.get(url, {"view": "week", "date": "2026-11-22"}).content.decode()
+    assert 'today" aria-current="date" aria-label="Sunday 22 November"' in week
+    other = owner_client.get(url, {"date": "2026-12-10"}).content.decode()
+    assert "cal-day today" not in other
+
+
+def test_a_post_awaiting_approval_is_not_called_pending(owner_client, account, profile):
+    for caption, post_status, day in (("Needs ok", "awaiting_approval", 25),
+                                      ("Half done", "draft", 26), ("Good to go", "approved", 27)):  # fmt: skip
+        TargetFactory(post__account=account, post__caption=caption, post__status=post_status,
+                      profile=profile, status="pending",
+                      scheduled_at=datetime(2026, 11, day, 14, 0, tzinfo=UTC))  # fmt: skip
+    page = owner_client.get(f"/a/{account.slug}/calendar/").content.decode()
+    assert '<span class="badge awaiting_approval">Awaiting approval</span>' in _cell(
+        page, "2026-11-25"
+    )
+    assert '<span class="badge draft">Draft</span>' in _cell(page, "2026-11-26")
+    assert '<span class="badge pending">Pending</span>' in _cell(page, "2026-11-27")
+    assert page.count(">Pending</span>") == 1
+
+
+def test_the_toggle_hides_free_slots(owner_client, account, profile):
+    Slot.objects.create(profile=profile, starts_at=datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
+                        local_date=datetime(2026, 11, 26).date(), source="automatic")  # fmt: skip
+    url = f"/a/{account.slug}/calendar/"
+    shown = owner_client.get(url, {"profile": profile.pk}).content.decode()
+    assert "16:00 free · Acme IG" in shown
+    assert f'href="?view=month&amp;date=2026-11-21&amp;profile={profile.pk}&amp;slots=0"' in shown
+    assert ">Hide free slots</a>" in shown
+    hidden = owner_client.get(url, {"profile": profile.pk, "slots": "0"}).content.decode()
+    assert "free ·" not in hidden and 'class="free-slot"' not in hidden
+    assert ">Show free slots</a>" in hidden and "slots=1" in hidden
+    # The setting sticks while paging and filtering.
+    assert f'date=2026-12-01&profile={profile.pk}&amp;slots=0" aria-label="Next"' in hidden
+    assert '<input type="hidden" name="slots" value="0">' in hidden
+    week = owner_client.get(url, {"view": "week", "date": "2026-11-26", "slots": "0"})
+    assert "free ·" not in week.content.decode()
+
+
+def test_posts_come_before_free_slots_in_a_busy_day(owner_client, account, profile):
+    for hour in range(8, 16):  # eight free slots
+        Slot.objects.create(profile=profile, starts_at=datetime(2026, 11, 26, hour, 0, tzinfo=UTC),
+                            local_date=datetime(2026, 11, 26).date(), source="automatic")  # fmt: skip
+    for n in range(4):  # four posts, late in the day (clear of the slots)
+        TargetFactory(post__account=account, post__caption=f"Busy {n}", profile=profile,
+                      scheduled_at=datetime(2026, 11, 26, 20, n, tzinfo=UTC))  # fmt: skip
+    cell = _cell(owner_client.get(f"/a/{account.slug}/calendar/").content.decode(), "2026-11-26")
+    assert all(f"Busy {n}" in cell for n in range(4))
+    assert cell.count('class="free-slot"') == 2  # the six-card cell holds the posts first
+    assert "+6 free" in cell
+    assert cell.index("Busy 3") < cell.index('class="free-slot"')
