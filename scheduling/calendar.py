@@ -14,7 +14,8 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts.models import ClientAccount
 from channels.models import Profile
-from publishing.models import PostMedia, PostTarget
+from publishing.filters import POST_STATUSES
+from publishing.models import PostMedia, PostStatus, PostTarget, TargetStatus
 from scheduling.models import Slot
 from scheduling.selectors import slots_not_hand_timed
 
@@ -102,8 +103,13 @@ def calendar_build(
     if filters.get("platform"):
         targets = targets.filter(profile__platform=filters["platform"])
         slots = slots.filter(profile__platform=filters["platform"])
-    if filters.get("status"):
-        targets = targets.filter(status=filters["status"])
+    if status := filters.get("status"):  # as the cards (and the queue) say it
+        if status in POST_STATUSES:
+            targets = targets.filter(post__status=status)
+        elif status == TargetStatus.PENDING:
+            targets = targets.filter(status=status, post__status=PostStatus.APPROVED)
+        else:
+            targets = targets.filter(status=status)
         slots = slots.none()
     if not show_slots:
         slots = slots.none()

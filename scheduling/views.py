@@ -16,7 +16,7 @@ from accounts.permissions import Can, role_may
 from analytics.selectors import temperature_suggestion
 from channels.providers import platform_choices
 from channels.selectors import profiles_for_account
-from publishing.models import TargetStatus
+from publishing.filters import STATUS_CHOICES
 from publishing.selectors import target_for_account
 from publishing.services import Actor, InvalidTransition
 from publishing.targets import target_reschedule
@@ -133,7 +133,7 @@ def calendar_view(request, account):
             "weekdays": WEEKDAYS,
             "hours": range(24),
             "platforms": platform_choices(),
-            "statuses": TargetStatus.choices,
+            "statuses": STATUS_CHOICES,  # the queue's: Draft and Awaiting approval too
             # Reversed once, not once per card: the month view can hold thousands.
             "post_prefix": reverse("publishing:detail", args=[account.slug, 0])[:-2],
             "new_url": reverse("publishing:new", args=[account.slug]),

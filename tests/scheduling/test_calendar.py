@@ -237,3 +237,16 @@ def test_posts_come_before_free_slots_in_a_busy_day(owner_client, account, profi
     assert cell.count('class="free-slot"') == 2  # the six-card cell holds the posts first
     assert "+6 free" in cell
     assert cell.index("Busy 3") < cell.index('class="free-slot"')
+
+
+def test_the_status_filter_says_what_the_cards_say(owner_client, account, profile):
+    for caption, post_status in (("Needs ok", "awaiting_approval"), ("Good to go", "approved")):
+        TargetFactory(post__account=account, post__caption=caption, post__status=post_status,
+                      profile=profile, status="pending",
+                      scheduled_at=datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # fmt: skip
+    url = f"/a/{account.slug}/calendar/"
+    pending = owner_client.get(url, {"status": "pending"}).content.decode()
+    assert "Good to go" in pending and "Needs ok" not in pending
+    awaiting = owner_client.get(url, {"status": "awaiting_approval"}).content.decode()
+    assert "Needs ok" in awaiting and "Good to go" not in awaiting
+    assert '<option value="awaiting_approval" selected>Awaiting approval</option>' in awaiting
