@@ -103,7 +103,7 @@ def test_csv_caption_is_what_each_target_published(
 ):
     post = published[0].post
     PostVersion.objects.create(post=post, platform=published[0].profile.platform, caption="IG cut")
-    with django_assert_max_num_queries(8):  # not one per row
+    with django_assert_max_num_queries(7):  # not one per row
         rows = csv_rows(owner_client, account)
     assert [r["caption"] for r in rows] == ["IG cut", "Post 1", "Post 2"]
 
