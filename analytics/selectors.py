@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import ClientAccount
 from analytics.models import BucketWeight, MetricSnapshot, TargetScore
 from publishing.models import PostTarget, TargetStatus
+from publishing.versions import effective, target_version
 
 WINDOW_ORDER = {"1h": 0, "24h": 1, "7d": 2}
 NUMBERS = ("reach", "views", "likes", "comments", "shares", "saves", "clicks", "engagements")
@@ -30,7 +31,9 @@ def ad_eligible(*, account: ClientAccount) -> QuerySet[TargetScore]:
 def published_with_metrics(
     *, account: ClientAccount, date_from: datetime | None = None, date_to: datetime | None = None
 ) -> list[PostTarget]:
-    """Published targets of the account with snapshots, oldest first; `latest` = best window."""
+    """Published targets of the account with snapshots, oldest first; `latest` = best window,
+    `caption` = what this target published (its network's or profile's version, else the post's).
+    """
     targets = PostTarget.objects.filter(post__account=account, status=TargetStatus.PUBLISHED)
     if date_from:
         targets = targets.filter(published_at__gte=date_from)
@@ -38,12 +41,15 @@ def published_with_metrics(
         targets = targets.filter(published_at__lt=date_to)
     targets = list(
         targets.select_related("post", "profile")
-        .prefetch_related(Prefetch("snapshots", queryset=MetricSnapshot.objects.all()))
+        .prefetch_related(
+            Prefetch("snapshots", queryset=MetricSnapshot.objects.all()), "post__versions"
+        )
         .order_by("published_at")
     )
     for target in targets:
         snapshots = sorted(target.snapshots.all(), key=lambda s: WINDOW_ORDER[s.window])
         target.latest = snapshots[-1] if snapshots else None
+        target.caption = effective(target.post, target_version(target), "caption")
     return targets
 
 

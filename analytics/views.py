@@ -65,7 +65,7 @@ def reports(request, account):
         },
         "buckets": {
             "labels": list(data.by_bucket),
-            "rates": [round((t.engagement_rate or 0) * 100, 2) for t in data.by_bucket.values()],
+            "rates": [round((t.engagement_rate or 0) * 100, 1) for t in data.by_bucket.values()],
         },
     }
     return render(
@@ -96,12 +96,15 @@ class _Echo:
 
 @account_member_required
 def reports_csv(request, account):
-    """Per-post metrics (latest window per target) for the chosen range."""
+    """Per-post metrics (latest window per target) for the chosen range. Times are the account's
+    local time (ISO 8601 with its offset, to the second; the zone's name in `timezone`); the
+    caption is what that target published; the rate is a percentage (9.5 = 9.5%)."""
     _, date_from, date_to = _range(request, account)
     targets = report(account=account, date_from=date_from, date_to=date_to).targets
+    tz = ZoneInfo(account.timezone)
     writer = csv.writer(_Echo())
     header = ["post_id", "target_id", "profile", "platform", "post_type", "bucket", "published_at",
-              "permalink", "window", *NUMBERS, "engagement_rate"]  # fmt: skip
+              "timezone", "caption", "permalink", "window", *NUMBERS, "engagement_rate_percent"]  # fmt: skip
 
     def rows():
         yield writer.writerow(header)
@@ -109,10 +112,12 @@ def reports_csv(request, account):
             s = t.latest
             numbers = [getattr(s, n) if s else "" for n in NUMBERS]
             rate = s.engagement_rate if s else None
+            published = t.published_at.astimezone(tz).isoformat(timespec="seconds")
             yield writer.writerow([
                 t.post_id, t.pk, t.profile.name, t.profile.platform, t.post_type,
-                t.post.bucket, t.published_at.isoformat(), t.permalink, s.window if s else "",
-                *["" if v is None else v for v in numbers], "" if rate is None else f"{rate:.5f}",
+                t.post.bucket, published, account.timezone, t.caption, t.permalink,
+                s.window if s else "", *["" if v is None else v for v in numbers],
+                "" if rate is None else f"{rate * 100:.3f}",
             ])  # fmt: skip
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from analytics.models import MetricSnapshot
+from publishing.models import PostVersion
 from tests.factories import ProfileFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,13 +74,51 @@ def test_range_filter_and_bad_range(owner_client, account, published):
     )
 
 
-def test_csv_has_one_row_per_published_target(owner_client, account, published):
-    response = owner_client.get(f"/a/{account.slug}/reports/metrics.csv")
+def csv_rows(client, account) -> list[dict]:
+    response = client.get(f"/a/{account.slug}/reports/metrics.csv")
     assert response["Content-Type"] == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_csv_has_one_row_per_published_target(owner_client, account, published):
+    rows = csv_rows(owner_client, account)
     assert [r["post_id"] for r in rows] == [str(t.post_id) for t in published]
-    assert rows[0]["likes"] == "90" and rows[0]["engagement_rate"] == "0.09500"
+    assert rows[0]["likes"] == "90" and rows[0]["engagement_rate_percent"] == "9.500"
+    assert "engagement_rate" not in rows[0]  # a fraction no longer hides behind a vague name
     assert rows[0]["saves"] == ""  # not reported is empty, not zero
+
+
+def test_csv_times_are_local_with_offset_to_the_second(owner_client, account, published):
+    account.timezone = "America/New_York"
+    account.save()
+    published[0].published_at = datetime(2026, 11, 16, 9, 0, 30, 123456, tzinfo=UTC)
+    published[0].save()
+    rows = csv_rows(owner_client, account)
+    assert rows[0]["published_at"] == "2026-11-16T04:00:30-05:00"  # no microseconds, not UTC
+    assert rows[0]["timezone"] == "America/New_York"
+
+
+def test_csv_caption_is_what_each_target_published(
+    owner_client, account, published, django_assert_max_num_queries
+):
+    post = published[0].post
+    PostVersion.objects.create(post=post, platform=published[0].profile.platform, caption="IG cut")
+    with django_assert_max_num_queries(7):  # not one per row
+        rows = csv_rows(owner_client, account)
+    assert [r["caption"] for r in rows] == ["IG cut", "Post 1", "Post 2"]
+
+
+def test_rates_read_as_percentages_with_one_decimal(owner_client, account, published):
+    page = owner_client.get(f"/a/{account.slug}/reports/").content.decode()
+    # 165 engagements / 3000 reach = 5.5%; tips 150 / 2000 = 7.5%; promo 15 / 1000 = 1.5%
+    assert "engagement rate <strong>5.5%</strong>" in page
+    assert "<td>7.5%</td>" in page and "<td>1.5%</td>" in page
+    assert "0.075" not in page and "0.055" not in page  # no bare fractions anywhere
+    assert 'title="9.5% engagement"' in page  # the heatmap cell's hover text
+    chart = json.loads(
+        re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page)[1]
+    )
+    assert sorted(chart["buckets"]["rates"]) == [1.5, 7.5]
 
 
 def test_outsiders_get_404(outsider_client, account, published):
