@@ -84,7 +84,7 @@ class VersionIn(Schema):
     title: str | None = Field(None, max_length=300)
     post_type: str | None = Field(
         None, max_length=20, json_schema_extra={"enum": PostType.values},
-        description="Its own post type, e.g. a reel on Instagram and a video on TikTok.",
+        description="Its own post type, e.g. a reel on one network and a video on another.",
     )  # fmt: skip
     media: list[Annotated[int, Field(ge=0, le=1000)]] | None = Field(
         None, max_length=100, description="Positions into the post's media, in this order."
@@ -110,7 +110,7 @@ class PostIn(Schema):
     versions: dict[Annotated[str, Field(max_length=20)], VersionIn] = Field(
         default_factory=dict,
         max_length=50,
-        description="Per network: a platform slug (e.g. `instagram`) or a profile id as a "
+        description="Per network: a platform slug or a profile id as a "
         "string, mapped to what that network's version changes.",
     )
 

@@ -48,7 +48,7 @@ def _where(target: PostTarget) -> str:
 
 
 def _live_phrase(post: Post) -> str:
-    """The live part of a refusal ("already published on Instagram · Acme"); "" if none."""
+    """The live part of a refusal ("already published on <network> · Acme"); "" if none."""
     found = list(live_targets(post))
     if not found:
         return ""

@@ -192,7 +192,7 @@ class PostTarget(models.Model):
         max_length=10, choices=PostingMode.choices, default=PostingMode.AUTOMATIC
     )
     # The post type this target publishes as: the base's, or its network's version's (a reel on
-    # Instagram and a video on TikTok from one post). Reports and metric windows read it.
+    # one network and a video on another from one post). Reports and metric windows read it.
     post_type = models.CharField(max_length=20, choices=PostType.choices, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

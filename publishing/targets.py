@@ -233,7 +233,7 @@ def targets_bulk_act(
 ) -> tuple[int, list[str]]:
     """The queue's bulk actions on this account's targets: cancel, retry, or reschedule to
     `scheduled_at`. Each target on its own; returns how many were done and, for each skipped
-    one, a sentence saying which post on which profile and why ("Post 3 on Instagram · Acme
+    one, a sentence saying which post on which profile and why ("Post 3 on <network> · Acme
     was skipped: it is already published.")."""
     actions = {
         "cancel": lambda t: target_cancel(target=t, actor=actor),

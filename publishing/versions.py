@@ -1,7 +1,7 @@
 """One post adapted per network: the base, each platform's (or profile's) version of it, and the
 effective content and options a target publishes with.
 
-A version names its network by platform slug ("instagram") or, for one profile only, by the
+A version names its network by platform slug or, for one profile only, by the
 profile's id as a string ("42"); a profile's version wins over its platform's. Anything a version
 leaves empty comes from the base, so a new network starts from the base caption.
 """

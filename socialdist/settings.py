@@ -196,8 +196,6 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # Media URLs are signed and expire (drafts are never public at a guessable path).
 MEDIA_URL_TTL_SECONDS = env.int("MEDIA_URL_TTL_SECONDS", default=7 * 24 * 3600)
-# URL prefixes verified for the TikTok app: only these are sent as PULL_FROM_URL (photos, URLs).
-TIKTOK_VERIFIED_URL_PREFIXES = env.list("TIKTOK_VERIFIED_URL_PREFIXES", default=[])
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Caps enforced while the body streams in (publishing/uploads.py), named in the error shown.
 UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_MB", default=300) * 1024 * 1024

@@ -1,6 +1,7 @@
 """TikTok media: FILE_UPLOAD chunks from our storage, and PULL_FROM_URL only from URL prefixes
 verified for the app (PLATFORMS.md §4.2–4.3)."""
 
+import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -147,7 +148,16 @@ def _origin(url: str) -> str:
 
 
 def _verified(url: str) -> bool:
-    return any(_under_prefix(url, p) for p in settings.TIKTOK_VERIFIED_URL_PREFIXES if p.strip())
+    return any(_under_prefix(url, p) for p in verified_prefixes())
+
+
+def verified_prefixes() -> list[str]:
+    """URL prefixes verified for the TikTok app (env TIKTOK_VERIFIED_URL_PREFIXES, comma list):
+    only these are sent as PULL_FROM_URL. A TIKTOK_VERIFIED_URL_PREFIXES setting wins (tests)."""
+    configured = getattr(settings, "TIKTOK_VERIFIED_URL_PREFIXES", None)
+    if configured is None:
+        configured = os.environ.get("TIKTOK_VERIFIED_URL_PREFIXES", "").split(",")
+    return [p.strip() for p in configured if p.strip()]
 
 
 def _under_prefix(url: str, prefix: str) -> bool:

@@ -194,3 +194,14 @@ def test_revoked_grant_holds_posts_until_reconnect(creator, account, fake_tiktok
     assert reload(target).status == "scheduled" and reload(later).status == "scheduled"
     dispatch_due()
     assert reload(target).status == "published"
+
+
+def test_verified_prefixes_come_from_the_environment(settings, monkeypatch):
+    from channels.providers.tiktok.media import verified_prefixes
+
+    if hasattr(settings, "TIKTOK_VERIFIED_URL_PREFIXES"):
+        del settings.TIKTOK_VERIFIED_URL_PREFIXES
+    monkeypatch.setenv("TIKTOK_VERIFIED_URL_PREFIXES", " https://cdn.example.com/v/ ,,")
+    assert verified_prefixes() == ["https://cdn.example.com/v/"]
+    monkeypatch.delenv("TIKTOK_VERIFIED_URL_PREFIXES")
+    assert verified_prefixes() == []
