@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict, StrictBool, create_model, model_validator
+from pydantic import ConfigDict, StrictBool, StringConstraints, create_model, model_validator
 
 from accounts.permissions import Can, role_may
 from channels.providers import PROVIDERS
@@ -60,7 +60,14 @@ def _options_fields() -> dict:
         for spec in provider.options:
             if spec.key in fields:
                 continue
-            kind = Literal[tuple(v for v, _ in spec.choices)] if spec.kind == "choice" else bool
+            if spec.kind == "choice":
+                kind = Literal[tuple(v for v, _ in spec.choices)]
+            elif spec.is_list:
+                kind = list[Annotated[str, StringConstraints(max_length=spec.max_length)]]
+            elif spec.is_text:
+                kind = Annotated[str, StringConstraints(max_length=spec.max_length)]
+            else:
+                kind = bool
             described = f"{provider.name}: {spec.label}." + (f" {spec.help}" if spec.help else "")
             fields[spec.key] = (kind | None, Field(None, description=described))
     return fields

@@ -18,6 +18,10 @@ class PostType(models.TextChoices):
     VIDEO = "video", "Video"
     PHOTO_SLIDESHOW = "photo_slideshow", "Photo slideshow"
     ARTICLE = "article", "Article"
+    DOCUMENT = "document", "Document (PDF)"
+    THREAD = "thread", "Thread"
+    SHORT = "short", "Short"
+    PIN = "pin", "Pin"
 
 
 class PostStatus(models.TextChoices):

@@ -49,7 +49,10 @@ class OptionField:
 
     key: str
     label: str
-    kind: Literal["choice", "bool"] = "bool"
+    # choice: a select; bool: a checkbox; text / textarea: free text up to max_length;
+    # tags: a list of short strings (typed comma-separated); parts: a list of texts (a thread's
+    # posts, typed as blocks separated by a line of three dashes).
+    kind: Literal["choice", "bool", "text", "textarea", "tags", "parts"] = "bool"
     field: str = ""
     choices: tuple[tuple[str, str], ...] = ()
     prompt: str = ""  # the empty first choice of a select (no preselected value)
@@ -58,6 +61,15 @@ class OptionField:
     help: str = ""
     invert: bool = False
     profile_default: bool = False
+    max_length: int = 500  # text kinds: per text (a tag, a part)
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind in ("tags", "parts")
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind in ("text", "textarea")
 
     @property
     def form_field(self) -> str:
