@@ -6,7 +6,7 @@ from django.db import models
 from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
 from channels.models import Profile
-from channels.providers import provider_class
+from channels.providers import platform_name, provider_class
 from library.models import MediaAsset
 
 
@@ -323,6 +323,29 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name_plural = "audit entries"
+
+    @property
+    def subject(self) -> str:
+        """What changed, as people name it: the profile on its platform, or the post itself."""
+        if self.target_id is None:
+            return "The post"
+        profile = self.target.profile
+        return f"{profile.name} on {platform_name(profile.platform)}"
+
+    @staticmethod
+    def _label(value: str) -> str:
+        for choices in (TargetStatus, PostStatus):
+            if value in choices.values:
+                return str(choices(value).label)
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} to {self.to_status} by {self.actor_label}"

@@ -185,7 +185,7 @@ def post_prefetch_snapshots(*, post: Post) -> Post:
 
 
 def post_audit(*, post: Post) -> QuerySet[AuditEntry]:
-    return post.audit.select_related("actor")
+    return post.audit.select_related("actor", "target__profile")
 
 
 def post_attempts(*, post: Post) -> QuerySet[PublishAttempt]:
