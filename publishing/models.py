@@ -324,6 +324,9 @@ class AuditEntry(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name_plural = "audit entries"
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} to {self.to_status} by {self.actor_label}"
+
     @property
     def subject(self) -> str:
         """What changed, as people name it: the profile on its platform, or the post itself."""
@@ -346,9 +349,6 @@ class AuditEntry(models.Model):
     @property
     def to_label(self) -> str:
         return self._label(self.to_status)
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '-'} to {self.to_status} by {self.actor_label}"
 
 
 class PublishAttempt(models.Model):
