@@ -159,6 +159,8 @@ def calendar_build(
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     hour_rows = []
     if view == "week":
-        hour_rows = [(h, [(day, *day.by_hour.get(h, ([], []))) for day in ordered]) for h in range(24)]
+        hour_rows = [
+            (h, [(day, *day.by_hour.get(h, ([], []))) for day in ordered]) for h in range(24)
+        ]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,
                     previous, nxt, title, today, show_slots, hour_rows)  # fmt: skip

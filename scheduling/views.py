@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import account_member_required
 from accounts.models import Role
 from accounts.permissions import Can, role_may
+from accounts.selectors import timezone_names
 from analytics.selectors import temperature_suggestion
 from channels.providers import platform_choices
 from channels.selectors import profiles_for_account
@@ -76,6 +77,7 @@ def schedule_settings_view(request, account):
                 account=account, since=timezone.now() - timedelta(days=30)
             ),
             "is_admin": is_admin,
+            "timezone_names": timezone_names(),
         },
     )
 
