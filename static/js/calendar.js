@@ -59,7 +59,7 @@
     form.elements.time.value = card.dataset.time;
     const profile = card.querySelector(".profile-name");
     const caption = card.querySelector(".caption");
-    what.textContent = `${caption ? caption.textContent : "This post"} on ${profile ? profile.textContent : "its profile"}, now ${card.dataset.date} ${card.dataset.time}.`;
+    what.textContent = `${caption ? caption.textContent : "This post"} on ${profile ? profile.textContent : "its profile"}, now ${card.dataset.date} ${card.dataset.time} (${dialog.dataset.tz}).`;
     dialog.returnFocus = card;
     dialog.showModal();
     form.elements.date.focus();

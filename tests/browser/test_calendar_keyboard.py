@@ -117,6 +117,11 @@ def test_keyboard_reschedule_aligned_week_and_pages_that_fit(page, live_server, 
     assert page.locator("#move-dialog").evaluate("d => d.open")
     assert page.evaluate("document.activeElement.id") == "move-date"
     assert "New time (Europe/London)" in page.inner_text("#move-dialog")
+    assert (
+        f"Autumn menu on Acme IG, now {tuesday:%Y-%m-%d} 10:00 (Europe/London)."
+        in page.inner_text("#move-what")
+    )
+    page.screenshot(path=str(RESULTS / "calendar-move-dialog-1280.png"))
     type_date(page, "#move-date", thursday)
     for _ in range(4):  # Tab walks the date's parts, then on to the time
         page.keyboard.press("Tab")
