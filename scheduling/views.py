@@ -41,6 +41,9 @@ def schedule_settings_view(request, account):
     is_admin = request.role == Role.ADMIN
     profiles = list(profiles_for_account(account=account).select_related("schedule"))
     form = ScheduleSettingsForm(request.POST or None, instance=settings_, account=account)
+    if not is_admin:  # read-only for the others: the page says only admins can change it
+        for field in form.fields.values():
+            field.disabled = True
     errors: list[str] = []
     if request.method == "POST":
         if not is_admin:

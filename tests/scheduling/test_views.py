@@ -136,3 +136,12 @@ def test_one_mode_control_and_content_requests_are_a_yes_or_no(owner_client, acc
     assert ScheduleSettings.objects.get(account=account).generation_mode == "automatic"
     owner_client.post(url, form(profile))
     assert ScheduleSettings.objects.get(account=account).generation_mode == "manual"
+
+
+def test_the_schedule_is_read_only_for_non_admins(client, account, profile):
+    marketer = UserFactory()
+    MembershipFactory(user=marketer, account=account, role="marketer")
+    client.force_login(marketer)
+    page = client.get(f"/a/{account.slug}/schedule/").content.decode()
+    box = page.split('name="timezone"', 1)[1].split(">", 1)[0]
+    assert "disabled" in box  # and app.js offers no browser zone in a disabled box
