@@ -170,8 +170,8 @@ def target_article_wait(target: PostTarget) -> str:
     where = f"{article.profile.get_platform_display()} ({article.profile.name})"
     if article.status == T.PUBLISHED:
         return (
-            f"Waiting: the article on {where} is published but the platform gave no link to it "
-            "— publish these without the article link, or cancel them."
+            f"Waiting: the article on {where} is published but has no link to share — publish "
+            "these without the article link, or cancel them."
         )
     if article.status == T.FAILED and article.error_code == "unconfirmed":
         return (

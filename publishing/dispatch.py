@@ -71,7 +71,7 @@ def dispatch_due(*, limit: int | None = None) -> DispatchResult:
     result = DispatchResult(reconciled=dispatcher_tick())
     token, claimed = claims_take(limit=limit)
     _publish_batch(result, token, claimed)
-    posts = _articles_gone_live(claimed) if result.published else []
+    posts = articles_gone_live(claimed) if result.published else []
     if posts:
         # An article went live: the social posts that waited for it go in this same run.
         token, claimed = claims_take(limit=limit, posts=posts)
@@ -79,7 +79,7 @@ def dispatch_due(*, limit: int | None = None) -> DispatchResult:
     return result
 
 
-def _articles_gone_live(target_ids: list[int]) -> list[int]:
+def articles_gone_live(target_ids: list[int]) -> list[int]:
     """The posts whose article was among these targets and is now published."""
     platforms = article_platforms()
     if not platforms:

@@ -182,6 +182,23 @@ def test_once_the_article_is_live_the_social_post_carries_its_link_with_utm(
     assert sites.social == [{"text": f"New on the blog: {link}"}]
 
 
+def test_a_worker_publishing_the_article_sends_its_social_posts_at_once(
+    account, blog, social, sites, monkeypatch
+):
+    from publishing import tasks
+
+    post, article, target = make_post(account, blog, social)
+    sent = []
+    monkeypatch.setattr(tasks.publish_target, "delay", lambda *args: sent.append(args))
+    with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=1)):
+        tasks.process_due()
+        (claimed,) = sent  # the article only
+        assert tasks.publish_target(*claimed) == "published"
+    target.refresh_from_db()
+    assert target.status == "publishing"  # claimed for its own worker
+    assert sent[1:] == [(target.pk, target.claim_token)]
+
+
 def test_without_utm_the_link_goes_as_it_is(account, blog, social, sites):
     account.utm_enabled = False
     account.save()
@@ -266,9 +283,10 @@ def test_reviewers_cannot_release_and_outsiders_get_a_404(
     MembershipFactory(user=reviewer, account=account, role="reviewer")
     client = Client()
     client.force_login(reviewer)
-    assert "Publish these without" not in client.get(
-        f"/a/{account.slug}/posts/{post.pk}/"
-    ).content.decode()
+    assert (
+        "Publish these without"
+        not in client.get(f"/a/{account.slug}/posts/{post.pk}/").content.decode()
+    )
     assert client.post(_release_url(account, post)).status_code == 403
     assert outsider_client.post(_release_url(account, post)).status_code == 404
     assert fresh(target).article_wait
@@ -357,13 +375,24 @@ def test_the_dispatcher_holds_the_same_targets_the_pages_call_waiting(account, b
 
 
 def test_the_placeholder_without_a_blog_is_an_error_in_the_api(account, social, sites, api):
-    response = api.post(
-        "/posts", {"caption": "Read {article_url}", "targets": [social.pk]}
-    )
+    response = api.post("/posts", {"caption": "Read {article_url}", "targets": [social.pk]})
     assert response.status_code == 400
     (message,) = response.json()["detail"]["caption"]
     assert "goes to no blog: add a blog profile to the post, or remove {article_url}" in message
     assert not Post.objects.exists()
+
+
+def test_editing_the_caption_to_use_the_placeholder_needs_a_blog(account, social, owner_client):
+    post = post_create(
+        account=account, actor=SYSTEM, caption="Hi", post_type="feed", media=[],
+        profile_ids=[social.pk],
+    )  # fmt: skip
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/{post.pk}/edit/", {"caption": "Read {article_url}"}
+    )
+    assert "goes to no blog" in response.content.decode()
+    post.refresh_from_db()
+    assert post.caption == "Hi"
 
 
 def test_the_placeholder_with_waiting_switched_off_is_an_error(account, blog, social, sites, api):
