@@ -41,10 +41,13 @@ def publishes_articles(platform: str) -> bool:
 
 
 def _uses_placeholder(post: Post, versions) -> bool:
-    texts = [post.caption, post.first_comment]
-    for version in versions:
-        texts += [version.caption or "", version.first_comment or ""]
-    return any(PLACEHOLDER in (text or "") for text in texts)
+    """The post's own texts first: its versions are read only when those do not tell."""
+    if PLACEHOLDER in (post.caption or "") or PLACEHOLDER in (post.first_comment or ""):
+        return True
+    return any(
+        PLACEHOLDER in (version.caption or "") or PLACEHOLDER in (version.first_comment or "")
+        for version in versions
+    )
 
 
 def post_waits_for_article(post: Post, versions, platforms) -> bool:

@@ -17,6 +17,7 @@ from library.models import MediaAsset
 from library.services import CONVERTIBLE_TO_JPEG
 from publishing.articles import OPTION as WAIT_FOR_ARTICLE
 from publishing.articles import (
+    PLACEHOLDER,
     article_link,
     article_problems,
     fill_article_url,
@@ -137,7 +138,8 @@ def target_content(target: PostTarget) -> Content:
     """What this target publishes: its post as its network's (or profile's) version has it,
     with `{article_url}` as the post's live article's link once there is one."""
     content = post_content(target.post, version=target_version(target))
-    if not publishes_articles(target.profile.platform):
+    uses = PLACEHOLDER in content.caption or PLACEHOLDER in content.first_comment
+    if uses and not publishes_articles(target.profile.platform):
         link = article_link(target.post) or None  # None: not known yet, left as written
         content.caption = fill_article_url(content.caption, link)
         content.first_comment = fill_article_url(content.first_comment, link)

@@ -503,3 +503,19 @@ def test_json_round_trip_keeps_it_a_boolean(account, blog, social, sites, api):
     bad = api.post("/posts", {"caption": "x", "targets": [social.pk], "wait_for_article": "yes"})
     assert bad.status_code in (400, 422)
     assert json.loads(bad.content)["detail"]
+
+
+def test_the_queue_reads_waiting_targets_in_a_fixed_number_of_queries(
+    account, blog, social, sites, owner_client
+):
+    make_post(account, blog, social)
+    url = f"/a/{account.slug}/queue/"
+    owner_client.get(url)
+    with CaptureQueriesContext(db) as one:
+        owner_client.get(url)
+    for _ in range(4):
+        make_post(account, blog, social)
+    with CaptureQueriesContext(db) as five:
+        page = owner_client.get(url).content.decode()
+    assert page.count("Waiting for the article") == 5
+    assert len(five) == len(one)
