@@ -25,6 +25,7 @@ from publishing.approval import (
     review_link_resolve,
     reviewers_for,
 )
+from publishing.articles import article_display
 from publishing.editing import PostChanges, post_update
 from publishing.filters import TargetFilter
 from publishing.forms import EditForm, PostForm, RescheduleForm
@@ -345,6 +346,7 @@ def post_detail(request, account, post_id: int):
             "may_compose": role_may(request.role, Can.COMPOSE),
             "lock_reason": post_lock_reason(post),
             "delete_refusal": post_delete_refusal(post),
+            "article": article_display(post),
         },
     )
 

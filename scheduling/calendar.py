@@ -14,6 +14,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts.models import ClientAccount
 from channels.models import Profile
+from publishing.articles import article_platforms
 from publishing.filters import POST_STATUSES
 from publishing.models import PostMedia, PostStatus, PostTarget, TargetStatus
 from scheduling.models import Slot
@@ -153,6 +154,12 @@ def calendar_build(
     prefetch_related_objects(
         shown, Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
     )
+    if article_platforms():  # "Waiting for the article" reads the post's targets and versions
+        prefetch_related_objects(
+            shown,
+            Prefetch("post__targets", queryset=PostTarget.objects.select_related("profile")),
+            "post__versions",
+        )
     for target in shown:
         target.thumbnail_url = target.post.thumbnail_url
     ordered = list(days.values())

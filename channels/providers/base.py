@@ -232,6 +232,12 @@ class Provider(ABC):
     def post_types(cls) -> list[str]:
         return list(cls.limits.post_types)
 
+    @classmethod
+    def publishes_articles(cls) -> bool:
+        """A blog: its posts are articles with a permalink, which a post's social targets can
+        wait for and link to with `{article_url}` (publishing/articles.py)."""
+        return "article" in cls.post_types()
+
     # The composer's preview: where the network folds a caption behind "…more", and the shape
     # it crops media to (width / height) per post type.
     preview_fold: ClassVar[int] = 0
