@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
-from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
+from channels.http import PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.limits import GB, PlatformLimits, TypeLimits
 from channels.providers.base import (
     Content,
@@ -35,7 +36,17 @@ from channels.providers.base import (
     PublishRequest,
 )
 from channels.providers.youtube import quota, upload
+from channels.providers.youtube.errors import classify
 from channels.providers.youtube.quota import UNITS, UPLOADS
+from channels.providers.youtube.rules import (
+    DESCRIPTION_MAX_BYTES,
+    SHORT_MAX_S,
+    TITLE_MAX,
+    media_order,
+    short_shape,
+    tag_problems,
+    video_title,
+)
 
 AUTHORIZE = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN = "https://oauth2.googleapis.com/token"
@@ -44,8 +55,6 @@ UPLOAD = "https://www.googleapis.com/upload/youtube/v3"
 ANALYTICS = "https://youtubeanalytics.googleapis.com/v2/reports"
 SCOPE = "https://www.googleapis.com/auth/"
 POLL_SECONDS = 60
-SHORT_MAX_S = 180  # §7.2: ≤ 3 minutes since 2024-10-15
-TITLE_MAX, DESCRIPTION_MAX_BYTES, TAGS_MAX = 100, 5000, 500
 
 PRIVACY_CHOICES = (("public", "Public"), ("unlisted", "Unlisted"), ("private", "Private"))
 KIDS_CHOICES = (
@@ -125,31 +134,6 @@ LIMITS = PlatformLimits(
     },
 )  # fmt: skip
 
-# errors[].reason → (kind, sentence); the sentence leads, YouTube's own message follows.
-REASONS = {
-    "invalidTags": (PERMANENT, "YouTube refused the tags: together they may have at most 500 "
-                    "characters (a tag with a space counts its quotes), none with < or >. "
-                    "Shorten the tags, then retry."),
-    "invalidTitle": (PERMANENT, "YouTube refused the title: it must be 1–100 characters "
-                     "without < or >. Change the title, then retry."),
-    "invalidDescription": (PERMANENT, "YouTube refused the description: at most 5,000 bytes, "
-                           "without < or >. Shorten it, then retry."),
-    "invalidCategoryId": (PERMANENT, "YouTube refused the category; choose another one."),
-    "youtubeSignupRequired": (PERMANENT, "The Google account has no YouTube channel; create "
-                              "one on youtube.com, then reconnect YouTube."),
-    "uploadLimitExceeded": (RATE_LIMITED, "YouTube's upload limit for this channel is reached "
-                            "for today; the video waits until tomorrow (Pacific time)."),
-    "rateLimitExceeded": (RATE_LIMITED, "YouTube asked us to slow down; the video goes out in a "
-                          "minute."),
-    "userRateLimitExceeded": (RATE_LIMITED, "YouTube asked us to slow down; the video goes out "
-                              "in a minute."),
-    "authError": (AUTH, "YouTube no longer accepts the channel's access; reconnect YouTube."),
-    "insufficientPermissions": (AUTH, "The YouTube connection lacks the upload permission; "
-                                "reconnect YouTube and allow every permission asked."),
-    "forbidden": (AUTH, "YouTube refused the channel's access; reconnect YouTube."),
-    "backendError": (TRANSIENT, "YouTube had a temporary error."),
-}  # fmt: skip
-
 
 def audited() -> bool:
     """YOUTUBE_PROJECT_AUDITED: the Google project passed YouTube's API compliance audit (until
@@ -167,27 +151,6 @@ UNAUDITED = (
     "passes YouTube's API compliance audit; once it has, set YOUTUBE_PROJECT_AUDITED=true. Until "
     "then, make videos public yourself in YouTube Studio."
 )
-
-
-def tags_length(tags: list[str]) -> int:
-    """Tags as YouTube counts them against 500: a comma between tags, quotes around a tag with a
-    space."""
-    if not tags:
-        return 0
-    return sum(len(t) + (2 if " " in t else 0) for t in tags) + len(tags) - 1
-
-
-def video_title(content: Content) -> str:
-    """The version's title; without one, the description's first line (shortened to 100)."""
-    title = (content.title or "").strip()
-    if title:
-        return title
-    first = next(
-        (line.strip() for line in (content.caption or "").splitlines() if line.strip()), ""
-    )
-    if len(first) <= TITLE_MAX:
-        return first
-    return first[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip() + "…"
 
 
 class YouTubeProvider(Provider):
@@ -230,50 +193,7 @@ class YouTubeProvider(Provider):
         return self.client_id or "default"
 
     def classify_error(self, response: requests.Response) -> PlatformError | None:
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        error = body.get("error") if isinstance(body, dict) else None
-        status = response.status_code
-        if isinstance(error, str):  # the token endpoint's flat OAuth shape
-            detail = body.get("error_description") or error
-            if error == "invalid_grant":
-                return PlatformError(AUTH, error, f"Google no longer accepts the YouTube "
-                                     f"connection ({detail}); reconnect YouTube.", http_status=status)  # fmt: skip
-            if error == "invalid_client":
-                return PlatformError(PERMANENT, error, "Google does not know this app's client: "
-                                     "check YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET.",
-                                     http_status=status)  # fmt: skip
-            return PlatformError(PERMANENT, error, detail, http_status=status)
-        if not isinstance(error, dict):
-            return None
-        message = str(error.get("message") or "")
-        reasons = [e.get("reason", "") for e in error.get("errors") or [] if isinstance(e, dict)]
-        reason = reasons[0] if reasons else str(error.get("status") or status)
-        if reason == "quotaExceeded":
-            url = response.request.url if response.request is not None else ""
-            bucket = UPLOADS if "/upload/youtube/v3/videos" in (url or "") else UNITS
-            quota.mark_spent(self.project, bucket)
-            exc = quota.exhausted(bucket, "this YouTube call")
-            exc.message += f" (YouTube: {message})" if message else ""
-            exc.http_status = status
-            return exc
-        kind, sentence = REASONS.get(reason, (None, ""))
-        if kind is None:
-            if status == 401:
-                kind, sentence = AUTH, "YouTube no longer accepts the access token."
-            elif status >= 500:
-                kind, sentence = TRANSIENT, "YouTube had a temporary error."
-            elif status == 429:
-                kind, sentence = RATE_LIMITED, "YouTube asked us to slow down."
-            else:
-                kind = PERMANENT
-        text = f"{sentence} (YouTube: {message})" if sentence and message else sentence or message
-        retry_after = None
-        if kind == RATE_LIMITED:
-            retry_after = quota.seconds_to_reset() if reason == "uploadLimitExceeded" else 60
-        return PlatformError(kind, reason, text, retry_after=retry_after, http_status=status)
+        return classify(response, self.project)
 
     # OAuth ------------------------------------------------------------------------------------
     def authorize_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
@@ -306,8 +226,6 @@ class YouTubeProvider(Provider):
         return self._result(tokens, refresh_token=refresh_token)
 
     def _result(self, tokens: dict, *, refresh_token: str) -> OAuthResult:
-        from django.utils import timezone
-
         return OAuthResult(
             external_user_id=_google_subject(tokens),
             display_name="",
@@ -361,9 +279,9 @@ class YouTubeProvider(Provider):
         if "<" in description or ">" in description:
             problems.append(Problem("description_angle_brackets", "YouTube descriptions cannot "
                                     "contain < or >; remove them from the caption."))  # fmt: skip
-        problems.extend(_media_order(content))
+        problems.extend(media_order(content))
         if content.post_type == "short":
-            problems.extend(_short_shape(content))
+            problems.extend(short_shape(content))
         return problems
 
     def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
@@ -387,7 +305,7 @@ class YouTubeProvider(Provider):
             if value and value not in allowed:
                 problems.append(Problem(f"{key}_invalid", f"{value!r} is not a YouTube {what}; "
                                         f"use one of {', '.join(allowed)}.", f"options.{key}"))  # fmt: skip
-        problems.extend(_tag_problems(options.get("tags")))
+        problems.extend(tag_problems(options.get("tags")))
         return problems
 
     # Publishing -------------------------------------------------------------------------------
@@ -491,6 +409,13 @@ class YouTubeProvider(Provider):
         image = images[0]
         try:
             quota.spend(self.project, UNITS, quota.COST["thumbnails.set"], "the thumbnail")
+        except PlatformError:
+            # The video is up: a spent quota costs it its thumbnail, never a day's wait.
+            request.checkpoint({"thumbnail": "skipped", "thumbnail_note": "The custom "
+                                "thumbnail was not set: the app's YouTube quota for today was "
+                                "used up; set it in YouTube Studio."})  # fmt: skip
+            return
+        try:
             data = _image_bytes(self.http, image)
             self.http.request(
                 "POST", f"{UPLOAD}/thumbnails/set", params={"videoId": request.state["video_id"]},
@@ -529,10 +454,11 @@ class YouTubeProvider(Provider):
         upload_status = status.get("uploadStatus", "")
         if upload_status in ("failed", "rejected", "deleted"):
             reason = status.get("failureReason") or status.get("rejectionReason") or "unknown"
+            verb = {"failed": "failed", "rejected": "rejected", "deleted": "deleted"}[upload_status]
             raise PlatformError(
                 PERMANENT, f"video_{upload_status}",
-                f"YouTube {'rejected' if upload_status == 'rejected' else upload_status.replace('deleted', 'deleted')} "
-                f"the uploaded video ({reason}); fix the video file and post it again.",
+                f"YouTube {verb} the uploaded video ({reason}); fix the video file and post it "
+                "again.",
                 post_failed=True,
             )  # fmt: skip
         processing = (video.get("processingDetails") or {}).get("processingStatus", "")
@@ -576,6 +502,8 @@ class YouTubeProvider(Provider):
         try resumes it). Without a session, nothing can have become a video."""
         state = request.state
         if state.get("video_id"):
+            if state.get("thumbnail") is None:
+                self._thumbnail(request)  # setting it again is harmless; skipping it is not
             return self._follow(request)
         session, size = state.get("session_url"), state.get("upload_size")
         if not session or not size:
@@ -586,6 +514,7 @@ class YouTubeProvider(Provider):
             return None
         if isinstance(progress, dict):
             self._uploaded(request, progress)
+            self._thumbnail(request)
             return self._follow(request)
         return None
 
@@ -677,48 +606,3 @@ def _image_bytes(http, item: MediaItem) -> bytes:
         with default_storage.open(item.storage_name, "rb") as handle:
             return handle.read()
     return http.request("GET", item.url, expect_json=False).content
-
-
-def _media_order(content: Content) -> list[Problem]:
-    media = content.media
-    if not media or media[0].kind != "video":
-        return [Problem("video_first", "A YouTube post is a video: put the video first (a "
-                        "video post may add one image after it as its thumbnail).", "media")]  # fmt: skip
-    if len(media) > 1 and media[1].kind != "image":
-        return [Problem("one_video", "A YouTube post takes one video; the second file can only "
-                        "be an image for the thumbnail.", "media")]  # fmt: skip
-    return []
-
-
-def _short_shape(content: Content) -> list[Problem]:
-    """A Short is ≤ 3 minutes and vertical or square (§7.2), read from the probed media: YouTube
-    files anything else as a regular video."""
-    item = content.media[0]
-    if item.width and item.height and item.width > item.height:
-        return [Problem(
-            "short_not_vertical",
-            f"Media 1 is {item.width}×{item.height} (landscape); a YouTube Short must be vertical "
-            "or square. Crop it to 9:16, or post it as a video.",
-            "media",
-        )]  # fmt: skip
-    return []
-
-
-def _tag_problems(tags) -> list[Problem]:
-    if not tags:
-        return []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        return [Problem("tags_invalid", "YouTube tags are a list of words or phrases.",
-                        "options.tags")]  # fmt: skip
-    if any("<" in t or ">" in t for t in tags):
-        return [Problem("tags_angle_brackets", "YouTube tags cannot contain < or >; remove "
-                        "them.", "options.tags")]  # fmt: skip
-    total = tags_length(tags)
-    if total > TAGS_MAX:
-        return [Problem(
-            "tags_too_long",
-            f"The tags come to {total} characters as YouTube counts them (commas between tags, "
-            f"quotes around tags with spaces); YouTube allows {TAGS_MAX}. Remove some tags.",
-            "options.tags",
-        )]  # fmt: skip
-    return []

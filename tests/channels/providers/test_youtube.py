@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 CLIP = "https://cdn.example.com/clip.mp4"
 KiB = 1024
 UPLOADS = "/upload/youtube/v3/videos"
+THUMB = "https://cdn.example.com/t.jpg"
 
 
 @pytest.fixture(autouse=True)
@@ -304,9 +305,7 @@ def test_a_hang_and_a_429_retry_without_a_second_video(channel, fake_youtube, se
 
 
 def test_thumbnails_are_set_where_the_channel_is_verified(channel, fake_youtube):
-    target = settle(
-        make_target(channel, media=(("video", CLIP), ("image", "https://cdn.example.com/t.jpg")))
-    )
+    target = settle(make_target(channel, media=(("video", CLIP), ("image", THUMB))))
     assert target.status == "published" and not target.platform_state.get("note")
     (video,) = fake_youtube.videos.values()
     assert video.thumbnail
@@ -314,9 +313,7 @@ def test_thumbnails_are_set_where_the_channel_is_verified(channel, fake_youtube)
 
 def test_an_unverified_channel_publishes_with_a_thumbnail_warning(channel, fake_youtube):
     fake_youtube.channel_verified = False
-    target = settle(
-        make_target(channel, media=(("video", CLIP), ("image", "https://cdn.example.com/t.jpg")))
-    )
+    target = settle(make_target(channel, media=(("video", CLIP), ("image", THUMB))))
     assert target.status == "published"
     assert "custom thumbnail was not set" in target.platform_state["note"]
     assert "verified channels" in target.platform_state["note"]
@@ -428,3 +425,19 @@ def test_the_channels_page_offers_youtube(owner_client, account, fake_youtube):
     start = owner_client.post(f"/a/{account.slug}/channels/connect/youtube/")
     query = parse_qs(urlparse(start["Location"]).query)
     assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+
+
+def test_a_thumbnail_5xx_is_set_on_a_later_try_without_a_second_video(channel, fake_youtube):
+    fake_youtube.fail_500(path="/thumbnails/set")
+    target = settle(make_target(channel, media=(("video", CLIP), ("image", THUMB))))
+    assert target.status == "published" and not target.platform_state.get("note")
+    (video,) = fake_youtube.videos.values()
+    assert video.thumbnail and len(fake_youtube.sessions) == 1
+
+
+def test_a_spent_quota_costs_the_thumbnail_not_a_day(channel, fake_youtube, settings):
+    settings.YOUTUBE_DAILY_UNITS = 40  # the status checks fit; a 50-unit thumbnail does not
+    target = settle(make_target(channel, media=(("video", CLIP), ("image", THUMB))))
+    assert target.status == "published"
+    assert "quota for today was used up" in target.platform_state["note"]
+    assert not fake_youtube.calls("POST", "/thumbnails/set")

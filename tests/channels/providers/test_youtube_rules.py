@@ -9,7 +9,8 @@ import time_machine
 from channels.providers.base import Content, MediaItem
 from channels.providers.youtube import provider as yt
 from channels.providers.youtube import quota
-from channels.providers.youtube.provider import YouTubeProvider, tags_length, video_title
+from channels.providers.youtube.provider import YouTubeProvider
+from channels.providers.youtube.rules import tags_length, video_title
 
 CLIP = "https://cdn.example.com/clip.mp4"
 
