@@ -60,7 +60,7 @@ def classify(response: requests.Response, project: str) -> PlatformError | None:
         url = response.request.url if response.request is not None else ""
         bucket = UPLOADS if "/upload/youtube/v3/videos" in (url or "") else UNITS
         quota.mark_spent(project, bucket)
-        exc = quota.exhausted(bucket, "this YouTube call")
+        exc = quota.exhausted(bucket, "this video" if bucket == UPLOADS else "this YouTube call")
         exc.message += f" (YouTube: {message})" if message else ""
         exc.http_status = status
         return exc

@@ -437,7 +437,9 @@ class YouTubeProvider(Provider):
         request.checkpoint({"thumbnail": "set"})
 
     def _video(self, request: PublishRequest, video_id: str) -> dict | None:
-        quota.spend(self.project, UNITS, quota.COST["videos.list"], "checking the video")
+        quota.spend(
+            self.project, UNITS, quota.COST["videos.list"], "the check on the video's processing"
+        )
         body = self.http.get(
             f"{API}/videos", params={"part": "status,processingDetails", "id": video_id},
             headers=self._headers(request),

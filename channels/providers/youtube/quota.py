@@ -83,15 +83,15 @@ def exhausted(bucket: str, what: str) -> PlatformError:
     wait = seconds_to_reset()
     reset_utc = (timezone.now() + timedelta(seconds=wait)).strftime("%H:%M UTC")
     if bucket == UPLOADS:
-        spent = f"its {budget(UPLOADS)} video uploads for today"
+        quota, spent = "upload", f"its {budget(UPLOADS)} video uploads"
     else:
-        spent = f"its {budget(UNITS):,} API units for today"
+        quota, spent = "API", f"its {budget(UNITS):,} API units"
     return PlatformError(
         RATE_LIMITED,
         "quota_exceeded",
-        f"This app's Google project has used {spent} (YouTube counts them per Pacific-time "
-        f"day), so {what} waits until the quota resets at midnight Pacific time ({reset_utc}). "
-        "To post more per day, ask Google for a higher YouTube Data API quota and raise "
+        f"YouTube's daily {quota} quota is used up: {what} waits until it resets at midnight "
+        f"Pacific time ({reset_utc}). This app's Google project has used {spent} for today; "
+        "to do more per day, ask Google for a higher YouTube Data API quota and raise "
         f"{SETTINGS[bucket]}.",
         retry_after=wait,
     )

@@ -351,8 +351,11 @@ def test_a_spent_upload_budget_slips_to_the_next_pacific_day_before_calling(chan
         assert (waiting.status, waiting.attempts, waiting.error_code) == ("scheduled", 0,
                                                                           "quota_exceeded")  # fmt: skip
         assert waiting.next_attempt_at == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
-        assert "used its 1 video uploads for today" in waiting.error_message
-        assert "midnight Pacific time (07:00 UTC)" in waiting.error_message
+        assert waiting.error_message.startswith(
+            "YouTube's daily upload quota is used up: this video waits until it resets at "
+            "midnight Pacific time (07:00 UTC)."
+        )
+        assert "has used its 1 video uploads for today" in waiting.error_message
         assert len(fake_youtube.calls("POST", UPLOADS)) == 1  # refused before calling
         clock.move_to(datetime(2026, 7, 2, 7, 1, tzinfo=UTC))
         for _ in range(3):

@@ -123,9 +123,9 @@ def test_the_budget_counts_per_project_and_pacific_day(settings):
             quota.spend("project-a", quota.UNITS, 50, "the thumbnail")
         assert refused.value.kind == "rate_limited" and refused.value.code == "quota_exceeded"
         assert refused.value.retry_after == 30 * 60  # 23:30 PDT: half an hour to the reset
-        assert (
-            "the thumbnail waits until the quota resets at midnight Pacific time (07:00 UTC)"
-            in (refused.value.message)
+        assert refused.value.message.startswith(
+            "YouTube's daily API quota is used up: the thumbnail waits until it resets at "
+            "midnight Pacific time (07:00 UTC)."
         )
         quota.spend("project-b", quota.UNITS, 50, "another project")  # its own budget
         clock.shift(3600)  # 00:30 PDT: a new Pacific day
