@@ -30,7 +30,9 @@ def video_title(content: Content) -> str:
 
 def media_order(content: Content) -> list[Problem]:
     media = content.media
-    if not media or media[0].kind != "video":
+    if not media:
+        return []  # the media count says what is missing
+    if media[0].kind != "video":
         return [Problem("video_first", "A YouTube post is a video: put the video first (a "
                         "video post may add one image after it as its thumbnail).", "media")]  # fmt: skip
     if len(media) > 1 and media[1].kind != "image":
@@ -42,6 +44,8 @@ def media_order(content: Content) -> list[Problem]:
 def short_shape(content: Content) -> list[Problem]:
     """A Short is ≤ 3 minutes and vertical or square (§7.2), read from the probed media: YouTube
     files anything else as a regular video."""
+    if not content.media:
+        return []  # the media count says what is missing
     item = content.media[0]
     if item.width and item.height and item.width > item.height:
         return [Problem(

@@ -2,6 +2,7 @@
 profiles, the resumable upload and its recovery, processing, thumbnails, the quota budget, the
 private lock of unaudited projects, and metrics."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -444,3 +445,36 @@ def test_a_spent_quota_costs_the_thumbnail_not_a_day(channel, fake_youtube, sett
     assert target.status == "published"
     assert "quota for today was used up" in target.platform_state["note"]
     assert not fake_youtube.calls("POST", "/thumbnails/set")
+
+
+def test_the_composer_saves_the_youtube_version_and_asks_about_kids(owner_client, account,
+                                                                    settings, tmp_path):  # fmt: skip
+    from publishing.models import Post
+    from tests.factories import ProfileFactory
+    from tests.media_files import upload, video_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    profile = ProfileFactory(connection__account=account, platform="youtube", name="Acme TV")
+    form = {
+        "caption": "Base caption", "post_type": "video", "profiles": [profile.pk], "when": "slot",
+        "youtube_customise": "on", "youtube_caption": "The long description",
+        "youtube_title": "Latte art in a minute", "youtube_post_type": "short",
+        "youtube_tags": "coffee, latte art", "youtube_category_id": "26",
+    }  # fmt: skip
+    refused = owner_client.post(f"/a/{account.slug}/posts/new/",
+                                {**form, "media": [upload("s.mp4", video_bytes(), "video/mp4")]})  # fmt: skip
+    page = refused.content.decode()
+    assert refused.status_code == 200 and not Post.objects.exists()
+    assert re.search(r"field-youtube_made_for_kids.*?errorlist.*?made for kids", page, re.S)
+    saved = owner_client.post(f"/a/{account.slug}/posts/new/", {
+        **form, "youtube_made_for_kids": "no",
+        "media": [upload("s.mp4", video_bytes(), "video/mp4")],
+    })  # fmt: skip
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    (version,) = Post.objects.get().versions.all()
+    assert (version.title, version.post_type, version.caption) == (
+        "Latte art in a minute", "short", "The long description",
+    )  # fmt: skip
+    post = Post.objects.get()
+    options = {**post.options, **(version.options or {})}
+    assert options["tags"] == ["coffee", "latte art"] and options["made_for_kids"] == "no"

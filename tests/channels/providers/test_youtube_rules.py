@@ -146,3 +146,8 @@ def test_the_audit_setting(settings, monkeypatch):
     assert "private" in YouTubeProvider.composer_notice()
     monkeypatch.setenv("YOUTUBE_PROJECT_AUDITED", "true")
     assert YouTubeProvider.composer_notice() == ""
+
+
+def test_no_media_yet_is_only_a_media_count_problem():
+    for post_type in ("video", "short"):
+        assert codes(Content(post_type, "Tip", [], title="T")) == ["media_count"]
