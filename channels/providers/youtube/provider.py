@@ -41,6 +41,7 @@ from channels.providers.youtube.quota import UNITS, UPLOADS
 from channels.providers.youtube.rules import (
     DESCRIPTION_MAX_BYTES,
     SHORT_MAX_S,
+    TAGS_MAX,
     TITLE_MAX,
     media_order,
     short_shape,
@@ -109,7 +110,7 @@ OPTIONS = (
         kind="tags",
         help="Up to 500 characters in all, counted as YouTube does (a tag with a space counts "
         "its quotes).",
-        max_length=TITLE_MAX,
+        max_length=TAGS_MAX,
     ),
     OptionField(
         "contains_synthetic_media",
@@ -157,7 +158,8 @@ class YouTubeProvider(Provider):
     slug = "youtube"
     name = "YouTube"
     has_refresh = True  # 1 h access tokens; a long-lived refresh token (access_type=offline)
-    refresh_margin = timedelta(minutes=15)
+    # Tokens live an hour: renewed on every hourly check_tokens run, so one is always fresh.
+    refresh_margin = timedelta(minutes=70)
     scopes = [
         f"{SCOPE}youtube.upload",
         f"{SCOPE}youtube",  # channels, thumbnails, processing status and statistics

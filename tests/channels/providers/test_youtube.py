@@ -478,3 +478,21 @@ def test_the_composer_saves_the_youtube_version_and_asks_about_kids(owner_client
     post = Post.objects.get()
     options = {**post.options, **(version.options or {})}
     assert options["tags"] == ["coffee", "latte art"] and options["made_for_kids"] == "no"
+
+
+def test_the_hourly_token_check_renews_the_hour_long_token_and_keeps_the_refresh_token(
+    channel, fake_youtube
+):
+    from channels.lifecycle import tokens_check
+
+    before = ChannelConnection.objects.get(pk=channel.connection_id)
+    assert tokens_check().refreshed == 1  # a fresh one-hour token is renewed at once
+    after = ChannelConnection.objects.get(pk=channel.connection_id)
+    assert after.access_token != before.access_token
+    assert after.refresh_token == before.refresh_token
+    fake_youtube.revoke()
+    result = tokens_check()
+    assert result.refresh_failed == 1
+    connection = ChannelConnection.objects.get(pk=channel.connection_id)
+    assert connection.status == "disconnected"
+    assert "reconnect YouTube" in connection.disconnected_reason
