@@ -9,7 +9,7 @@ progression and string statistics, ≤ 50 ids), thumbnails.set (403 for unverifi
 analytics reports, and the Google error envelope with `errors[].reason`.
 
 Switches besides FakeServer's: `expire_access_tokens`, `revoke`, `processing_polls`,
-`fail_processing`, `reject`, `brand_account` (the grant sees no channel), `audited` (False locks
+`fail_processing`, `reject`, `brand_account`, `refresh_token_on_regrant` (the grant sees no channel), `audited` (False locks
 uploads private), `channel_verified`, `analytics_scope`, `quota_exceeded()`, `fail_chunk()`,
 `drop_chunk()`, `expire_sessions()`, `fail_500`, `fail_rate_limit`, `media_size`.
 """
@@ -87,6 +87,9 @@ class FakeYouTube(FakeServer):
         self.fail_processing = False
         self.reject = False
         self.brand_account = False
+        # False: a reconnect's answer has no refresh token even with prompt=consent (seen when
+        # the grant already holds one); the app must keep the one it has.
+        self.refresh_token_on_regrant = True
         self.audited = True  # False: YouTube locks every upload private (unaudited project)
         self.channel_verified = True
         self.analytics_scope = True
@@ -219,10 +222,13 @@ class FakeYouTube(FakeServer):
             if not self.analytics_scope:
                 scope = " ".join(s for s in scope.split() if "yt-analytics" not in s)
             answer = {"access_token": self._access(), "expires_in": 3599, "scope": scope,
-                      "token_type": "Bearer", "id_token": _id_token(self.subject)}  # fmt: skip
+                      "token_type": "Bearer"}  # fmt: skip
+            if "openid" in scope.split():  # an id_token only for the OpenID scope
+                answer["id_token"] = _id_token(self.subject)
             # Google sends a refresh token on the first offline grant, and on later ones only
             # with prompt=consent: a reconnect without it drops the refresh token.
-            if grant["offline"] and (self.grants == 1 or grant["consent"]):
+            regrant = grant["consent"] and self.refresh_token_on_regrant
+            if grant["offline"] and (self.grants == 1 or regrant):
                 refresh = "1//" + secrets.token_urlsafe(24)
                 self.refresh_tokens.add(refresh)
                 answer["refresh_token"] = refresh

@@ -161,6 +161,7 @@ class YouTubeProvider(Provider):
     # Tokens live an hour: renewed on every hourly check_tokens run, so one is always fresh.
     refresh_margin = timedelta(minutes=70)
     scopes = [
+        "openid",  # an id_token whose `sub` names the Google account (the connection's owner)
         f"{SCOPE}youtube.upload",
         f"{SCOPE}youtube",  # channels, thumbnails, processing status and statistics
         f"{SCOPE}yt-analytics.readonly",  # watch time; optional for the person granting

@@ -104,21 +104,12 @@ def test_every_channel_of_the_grant_is_a_profile(owner_client, account, fake_you
 
 def test_a_reconnect_without_a_refresh_token_keeps_the_old_one(channel, fake_youtube, owner_client):
     first = channel.connection.refresh_token
-    fake_youtube.grants = 5
-    # Google drops the refresh token from a repeated grant (as without prompt=consent).
-    fake_youtube.codes.clear()
-    original = fake_youtube._token
-
-    def without_refresh(request):
-        response = original(request)
-        if isinstance(response.body, dict):
-            response.body.pop("refresh_token", None)
-        return response
-
-    fake_youtube._token = without_refresh
+    fake_youtube.refresh_token_on_regrant = False  # Google's answer to the reconnect has none
     connect(platform="youtube", account=channel.account, client=owner_client)
+    token_answers = [r for r in fake_youtube.requests if r.path == "/token"]
+    assert len(token_answers) == 2
     connection = ChannelConnection.objects.get(pk=channel.connection_id)
-    assert connection.refresh_token == first
+    assert connection.refresh_token == first and connection.status == "active"
     fake_youtube.expire_access_tokens()
     assert connection_refresh(connection=connection)  # the kept token still refreshes
 
