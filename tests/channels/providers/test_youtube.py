@@ -303,13 +303,16 @@ def test_thumbnails_are_set_where_the_channel_is_verified(channel, fake_youtube)
     assert video.thumbnail
 
 
-def test_an_unverified_channel_publishes_with_a_thumbnail_warning(channel, fake_youtube):
+def test_an_unverified_channel_publishes_with_a_thumbnail_warning(channel, fake_youtube,
+                                                                  owner_client):  # fmt: skip
     fake_youtube.channel_verified = False
     target = settle(make_target(channel, media=(("video", CLIP), ("image", THUMB))))
     assert target.status == "published"
     assert "custom thumbnail was not set" in target.platform_state["note"]
     assert "verified channels" in target.platform_state["note"]
     assert channel.connection.status == "active"  # a 403 on thumbnails is no auth failure
+    page = owner_client.get(f"/a/{channel.account.slug}/posts/{target.post_id}/").content.decode()
+    assert "The custom thumbnail was not set" in page
 
 
 # Private lock and quota --------------------------------------------------------------------------
