@@ -11,7 +11,7 @@ the Google project's daily quota before they are made (quota.py).
 import base64
 import json
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import requests
@@ -24,8 +24,6 @@ from channels.limits import GB, PlatformLimits, TypeLimits
 from channels.providers.base import (
     Content,
     MediaItem,
-    Metrics,
-    MetricsRequest,
     NotReady,
     OAuthResult,
     OptionField,
@@ -37,6 +35,7 @@ from channels.providers.base import (
 )
 from channels.providers.youtube import quota, upload
 from channels.providers.youtube.errors import classify
+from channels.providers.youtube.metrics import YouTubeMetrics
 from channels.providers.youtube.quota import UNITS, UPLOADS
 from channels.providers.youtube.rules import (
     DESCRIPTION_MAX_BYTES,
@@ -53,7 +52,6 @@ AUTHORIZE = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN = "https://oauth2.googleapis.com/token"
 API = "https://www.googleapis.com/youtube/v3"
 UPLOAD = "https://www.googleapis.com/upload/youtube/v3"
-ANALYTICS = "https://youtubeanalytics.googleapis.com/v2/reports"
 SCOPE = "https://www.googleapis.com/auth/"
 POLL_SECONDS = 60
 
@@ -154,7 +152,7 @@ UNAUDITED = (
 )
 
 
-class YouTubeProvider(Provider):
+class YouTubeProvider(YouTubeMetrics, Provider):
     slug = "youtube"
     name = "YouTube"
     has_refresh = True  # 1 h access tokens; a long-lived refresh token (access_type=offline)
@@ -180,7 +178,6 @@ class YouTubeProvider(Provider):
     preview_fold = 150  # the description shows about two lines under the video
     preview_aspects = {"video": 16 / 9, "short": 9 / 16}
     options = OPTIONS
-    metrics_batch_size = 50  # videos.list takes up to 50 ids
     chunk_size = upload.CHUNK
 
     @classmethod
@@ -523,70 +520,10 @@ class YouTubeProvider(Provider):
             return self._follow(request)
         return None
 
-    # Metrics ----------------------------------------------------------------------------------
-    def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
-        ids = [r.platform_post_id for r in requests]
-        token = requests[0].access_token
-        quota.spend(self.project, UNITS, quota.COST["videos.list"], "reading statistics")
-        body = self.http.get(
-            f"{API}/videos", params={"part": "statistics", "id": ",".join(ids)},
-            headers=_bearer(token),
-        )  # fmt: skip
-        found = {str(v["id"]): v.get("statistics") or {} for v in body.get("items") or []}
-        watched = self._watch_time(ids, token)
-        results = []
-        for request in requests:
-            stats = found.get(request.platform_post_id)
-            if stats is None:
-                results.append(Metrics(key=request.key, error=PlatformError(
-                    PERMANENT, "not_found", "YouTube does not list this video any more (deleted "
-                    "or made private by its owner).",
-                )))  # fmt: skip
-                continue
-            raw = {**stats, **watched.get(request.platform_post_id, {})}
-            results.append(Metrics(
-                key=request.key, views=_count(stats.get("viewCount")),
-                likes=_count(stats.get("likeCount")),
-                comments=_count(stats.get("commentCount")), raw=raw,
-            ))  # fmt: skip
-        return results
-
-    def _watch_time(self, ids: list[str], token: str) -> dict[str, dict]:
-        """YouTube Analytics views and minutes watched per video, where the person granted its
-        scope; without it (or on any failure) the statistics alone are kept."""
-        try:
-            body = self.http.get(ANALYTICS, params={
-                "ids": "channel==MINE", "startDate": "2005-02-14",
-                "endDate": date.today().isoformat(), "dimensions": "video",
-                "metrics": "views,estimatedMinutesWatched,averageViewDuration",
-                "filters": "video==" + ",".join(ids),
-            }, headers=_bearer(token))  # fmt: skip
-        except PlatformError:
-            return {}
-        names = [h.get("name") for h in body.get("columnHeaders") or []]
-        out = {}
-        for row in body.get("rows") or []:
-            values = dict(zip(names, row, strict=False))
-            video = str(values.pop("video", ""))
-            out[video] = {
-                "analytics_views": values.get("views"),
-                "watch_minutes": values.get("estimatedMinutesWatched"),
-                "average_view_seconds": values.get("averageViewDuration"),
-            }
-        return out
-
 
 # Helpers ---------------------------------------------------------------------------------------
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def _count(value) -> int | None:
-    """Statistics arrive as strings ("1234"); absent (hidden likes) stays None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _google_subject(tokens: dict) -> str:
