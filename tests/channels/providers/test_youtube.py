@@ -184,7 +184,7 @@ def test_a_lost_final_answer_finds_the_video_by_probing(channel, fake_youtube):
     assert len(fake_youtube.videos) == 1 and len(probes(fake_youtube)) == 1
 
 
-def test_a_worker_lost_mid_upload_resumes_the_same_session(channel, fake_youtube, monkeypatch):
+def kill_worker_after_first_chunk(monkeypatch) -> None:
     original, sent = PlatformHTTP.request, []
 
     def dies_after_first_chunk(self, method, url, **kwargs):
@@ -198,24 +198,40 @@ def test_a_worker_lost_mid_upload_resumes_the_same_session(channel, fake_youtube
         return original(self, method, url, **kwargs)
 
     monkeypatch.setattr(PlatformHTTP, "request", dies_after_first_chunk)
-    target = make_target(channel)
+
+
+def crash_then_recover(target, *, meanwhile=lambda: None) -> PostTarget:
     with time_machine.travel(timezone.now(), tick=False) as clock:
         with pytest.raises(SystemExit):
             dispatch_due()
         stuck = reload(target)
         assert stuck.status == "publishing" and stuck.platform_state["session_url"]
+        meanwhile()
         clock.shift(timedelta(hours=1))  # past the publish lease
         targets_reconcile_stuck()
         assert reload(target).status == "scheduled"  # no video yet: safe to go on
         for _ in range(3):
             dispatch_due()
             clock.shift(timedelta(minutes=2))
-    assert reload(target).status == "published"
+    return reload(target)
+
+
+def test_a_worker_lost_mid_upload_resumes_the_same_session(channel, fake_youtube, monkeypatch):
+    kill_worker_after_first_chunk(monkeypatch)
+    assert crash_then_recover(make_target(channel)).status == "published"
     assert len(fake_youtube.sessions) == 1 and len(fake_youtube.videos) == 1
     ranges = [r.headers["content-range"] for r in fake_youtube.calls("PUT", UPLOADS)]
     total = fake_youtube.media_size
     assert ranges.count(f"bytes 0-262143/{total}") == 1  # resumed from the confirmed byte
     assert f"bytes */{total}" in ranges
+
+
+def test_a_session_expired_while_the_worker_was_lost_starts_over(channel, fake_youtube,
+                                                                 monkeypatch):  # fmt: skip
+    kill_worker_after_first_chunk(monkeypatch)
+    target = crash_then_recover(make_target(channel), meanwhile=fake_youtube.expire_sessions)
+    assert target.status == "published"
+    assert len(fake_youtube.sessions) == 2 and len(fake_youtube.videos) == 1
 
 
 def test_an_expired_session_starts_over_only_without_a_video(channel, fake_youtube, monkeypatch):
