@@ -293,6 +293,11 @@ class NetworkGroup:
         return self.provider.name
 
     @property
+    def notice(self) -> str:
+        """The platform's own word on how posts will go out (Provider.composer_notice)."""
+        return self.provider.composer_notice()
+
+    @property
     def profile_names(self) -> str:
         return ", ".join(p.name for p in self.profiles)
 

@@ -99,3 +99,20 @@ def fake_tiktok(settings):
     settings.TIKTOK_VERIFIED_URL_PREFIXES = list(server.verified_prefixes)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake_youtube(settings):
+    """A running fake Google OAuth + YouTube Data API. The project counts as audited unless a
+    test says otherwise; quota counters live in the test database's cache (rolled back per test)."""
+    from tests.fakes.youtube import FakeYouTube
+
+    server = FakeYouTube().start()
+    _point_at(
+        settings,
+        server,
+        youtube={"client_id": server.client_id, "client_secret": server.client_secret},
+    )
+    settings.YOUTUBE_PROJECT_AUDITED = True
+    yield server
+    server.stop()

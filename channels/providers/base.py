@@ -244,6 +244,12 @@ class Provider(ABC):
     preview_aspects: ClassVar[dict[str, float]] = {}
 
     @classmethod
+    def composer_notice(cls) -> str:
+        """A sentence the composer shows on this platform's card about how posts will go out
+        (e.g. kept private until the app passes the platform's review); empty for none."""
+        return ""
+
+    @classmethod
     def count_text(cls, text: str) -> int:
         """Characters as the platform counts them against its limit."""
         return len(text)
