@@ -263,7 +263,12 @@ def options_problems(
         version = version_for(versions, profile)
         options = effective_options(post, profile, version)
         mode = "drafts" if manual else "automatic"
-        for problem in provider.validate_options(options, mode, profile.name):
+        # Limits an option changes (a text limit, thread parts) look at the text too.
+        content = post_content(post, media=[], version=version)
+        for problem in [
+            *provider.validate_options(options, mode, profile.name),
+            *provider.validate_with_options(content, options),
+        ]:
             _add(errors, _version_field(problem.field, version), problem.message)
     return errors
 
