@@ -120,6 +120,12 @@ class FakeX(FakeServer):
                           "https://api.x.com/2/problems/usage-capped", **self._limits()),
                   times=times, path=path)  # fmt: skip
 
+    def wait_idle(self, seconds: float = 5.0) -> None:
+        """Until every request in flight (a hung one) has been answered; bounded."""
+        deadline = time.monotonic() + seconds
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def delete_post(self, post_id: str) -> None:
         self.deleted.add(post_id)
         self.posts.pop(post_id, None)

@@ -40,6 +40,8 @@ LONG_LIMIT = 25_000  # X Premium
 COST_POST, COST_POST_WITH_URL = 0.015, 0.20
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
 RATE_LIMIT_WAIT = 15 * 60
+# After a lost answer, a part sent this recently may not show among the account's posts yet.
+SETTLE_SECONDS = 60
 # X snowflake ids carry their creation time (ms since this epoch in the top bits).
 SNOWFLAKE_EPOCH_MS = 1288834974657
 NON_PUBLIC_DAYS = 30  # §6.5: non_public_metrics only for posts up to 30 days old
@@ -169,8 +171,8 @@ class XProvider(Provider):
         cost = sum(COST_POST_WITH_URL if URL.search(p) else COST_POST for p in parts)
         posts = f"this thread is {len(parts)} posts" if len(parts) > 1 else "this is 1 post"
         return (
-            f"Each post costs about ${COST_POST} on X's pay-per-use API (${COST_POST_WITH_URL:.2f} "
-            f"with a link); {posts}, about ${cost:.2f}."
+            f"Each post costs about {_money(COST_POST)} on X's pay-per-use API "
+            f"({_money(COST_POST_WITH_URL)} with a link); {posts}, about {_money(cost)}."
         )
 
     # Errors ---------------------------------------------------------------------------------
@@ -465,6 +467,14 @@ class XProvider(Provider):
             if found:
                 ids.append(found)
                 request.checkpoint({"post_ids": ids})
+            elif time.time() - float(state.get("sending_at") or 0) < SETTLE_SECONDS:
+                # A request that timed out may still be on its way in: look again later
+                # rather than send the part a second time now.
+                raise PlatformError(
+                    TRANSIENT, "not_visible_yet",
+                    f"X does not show part {len(ids) + 1} yet, and it was sent moments ago.",
+                    maybe_delivered=True,
+                )  # fmt: skip
         if len(ids) == len(parts):
             return self._published(request, ids)
         return None
@@ -544,6 +554,12 @@ def _part_error(exc: PlatformError, index: int, total: int) -> PlatformError:
         f"({done} on X and stay there; a retry goes on from part {index + 1}.)"
     )
     return exc
+
+
+def _money(dollars: float) -> str:
+    """$0.015, $0.20, $0.045: cents, with a tenth of a cent where there is one."""
+    text = f"{dollars:.3f}"
+    return "$" + (text[:-1] if text.endswith("0") else text)
 
 
 def _created(post_id: str) -> float:
