@@ -454,3 +454,47 @@ def test_posts_older_than_30_days_get_public_metrics_only(profile, fake_x):
         [result] = provider.fetch_metrics([request])
     assert result.error is None and result.likes and result.clicks is None
     assert result.views == result.raw["public_metrics"]["impression_count"]
+
+
+def test_the_composer_card_checks_each_part_and_shows_the_cost(owner_client, account, profile):
+    from django.http import QueryDict
+
+    from channels.forms import options_from_form
+    from channels.providers import PROVIDERS
+    from publishing.services import composer_rows
+
+    data = QueryDict(mutable=True)
+    data.update({"x_thread": "Part two\n---\n" + "y" * 281})
+    options = {slug: options_from_form(cls, data) for slug, cls in PROVIDERS.items()}
+    assert options["x"] == {"thread": ["Part two", "y" * 281], "long_posts": False}
+    [row] = composer_rows(account=account, caption="Part one", post_type="thread", title="",
+                          profile_ids=[profile.pk], options=options)  # fmt: skip
+    assert [p.code for p in row["problems"]] == ["thread_part_too_long"]
+    assert "this thread is 3 posts" in row["cost_note"]
+    data["x_long_posts"] = "on"
+    options = {"x": options_from_form(PROVIDERS["x"], data)}
+    [row] = composer_rows(account=account, caption="Part one", post_type="thread", title="",
+                          profile_ids=[profile.pk], options=options)  # fmt: skip
+    assert row["problems"] == []
+
+
+def test_the_composer_check_page_shows_the_x_cost_line(owner_client, account, profile):
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/check/",
+        {"caption": "Hello", "post_type": "thread", "profiles": [profile.pk],
+         "x_thread": "Two\n---\nThree"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "this thread is 3 posts, about $0.045." in response.content.decode()
+
+
+def test_the_composer_has_the_thread_box_and_the_premium_switch(owner_client, account, profile):
+    page = owner_client.get(f"/a/{account.slug}/posts/new/").content.decode()
+    assert "Thread (add a part after a line of ---)" in page
+    assert 'name="x_thread"' in page
+    assert "Long posts allowed (X Premium)" in page
+
+
+def test_the_channels_page_offers_the_premium_switch_per_profile(owner_client, account, profile):
+    page = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
+    assert "Long posts allowed (X Premium)" in page
