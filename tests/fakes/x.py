@@ -5,6 +5,7 @@ STATUS with check_after_secs), media metadata, GET /2/tweets metrics (public and
 x-rate-limit-* headers with epoch resets and the 24-hour cap headers, problem+json errors.
 
 Switches beyond FakeServer's: `expire_access_tokens`, `revoke`, `processing_polls`,
+`processing_fails`, `fail_daily_cap`,
 `fail_usage_capped`, `reply_without_id`, `delete_post`, `repost_key`. It also serves media files
 for the posts' URLs under /cdn/ (sizes from `cdn_sizes`).
 """
@@ -72,6 +73,7 @@ class FakeX(FakeServer):
         self.deleted: set[str] = set()
         self.media: dict[str, Media] = {}
         self.processing_polls = 1  # STATUS polls a video/GIF stays "in_progress"
+        self.processing_fails = False  # videos/GIFs end "failed" (an unsupported format)
         self.replies_without_id = 0  # replies answered 201 with no id (and not posted)
         self.repost_key = "retweet_count"  # the 2026 OpenAPI spec says repost_count
         self.cdn_sizes: dict[str, int] = {}
@@ -366,7 +368,12 @@ class FakeX(FakeServer):
         if media.state in ("pending", "in_progress"):
             media.polls_left -= 1
             media.state = "succeeded" if media.polls_left < 0 else "in_progress"
+            if self.processing_fails and media.state == "succeeded":
+                media.state = "failed"
         info = {"state": media.state or "succeeded", "progress_percent": 100}
+        if media.state == "failed":
+            info["error"] = {"code": 1, "name": "InvalidMedia",
+                             "message": "Unsupported video format"}  # fmt: skip
         if media.state == "in_progress":
             info.update(check_after_secs=10, progress_percent=50)
         return Response(200, {"data": {"id": media.id, "media_key": f"13_{media.id}",

@@ -99,19 +99,30 @@ def test_an_outdated_copy_never_spends_a_dead_refresh_token(profile, fake_x):
 def test_a_crash_right_after_the_refresh_keeps_the_grant(profile, fake_x):
     """The new refresh token is stored in the same write as the access token, before anything
     uses it: a worker dying on its next call leaves a connection that refreshes again."""
+    first_refresh = profile.connection.refresh_token
     fake_x.expire_access_tokens()
     target = make_target(profile)
-    with (
-        mock.patch.object(XProvider, "finish", side_effect=SystemExit("worker killed")),
-        pytest.raises(SystemExit),
-    ):
+    real_finish = XProvider.finish
+    calls = {"n": 0}
+
+    def finish_then_die(self, request):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return real_finish(self, request)  # 401: the dispatcher refreshes
+        raise SystemExit("worker killed before using the new access token")
+
+    with mock.patch.object(XProvider, "finish", finish_then_die):
         dispatch_due()
+        assert reload(target).status == "scheduled"  # refreshed, to go again now
+        with pytest.raises(SystemExit):
+            dispatch_due()
+    assert first_refresh in fake_x.used_refresh_tokens
     connection = ChannelConnection.objects.get(pk=profile.connection.pk)
     assert connection.refresh_token in fake_x.refresh_tokens  # the live successor is stored
+    assert connection.access_token in fake_x.access_tokens
     fake_x.expire_access_tokens()
     assert connection_refresh(connection=connection)
-    assert connection.access_token in fake_x.access_tokens
-    assert reload(target).status == "publishing"  # left for the stuck-target reconcile
+    assert connection.access_token in fake_x.access_tokens and connection.status == "active"
 
 
 def test_a_refused_refresh_token_disconnects_with_a_reason(profile, fake_x):
@@ -466,7 +477,8 @@ def test_the_composer_card_checks_each_part_and_shows_the_cost(owner_client, acc
     data = QueryDict(mutable=True)
     data.update({"x_thread": "Part two\n---\n" + "y" * 281})
     options = {slug: options_from_form(cls, data) for slug, cls in PROVIDERS.items()}
-    assert options["x"] == {"thread": ["Part two", "y" * 281], "long_posts": False}
+    assert options["x"]["thread"] == ["Part two", "y" * 281]
+    assert options["x"]["long_posts"] is False
     [row] = composer_rows(account=account, caption="Part one", post_type="thread", title="",
                           profile_ids=[profile.pk], options=options)  # fmt: skip
     assert [p.code for p in row["problems"]] == ["thread_part_too_long"]
@@ -498,3 +510,46 @@ def test_the_composer_has_the_thread_box_and_the_premium_switch(owner_client, ac
 def test_the_channels_page_offers_the_premium_switch_per_profile(owner_client, account, profile):
     page = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
     assert "Long posts allowed (X Premium)" in page
+
+
+def test_auto_split_cuts_long_text_at_sentence_ends_and_numbers_the_parts():
+    from channels.providers.x.provider import thread_parts
+
+    sentences = [f"Sentence number {n} says something useful about coffee." for n in range(12)]
+    content = Content(post_type="feed", caption=" ".join(sentences), media=[])
+    assert thread_parts(content, {}) == [content.caption]  # off: one (too long) post
+    parts = thread_parts(content, {"auto_split": True})
+    assert len(parts) == 3
+    assert [p.rsplit(" ", 1)[1] for p in parts] == ["1/3", "2/3", "3/3"]
+    assert all(XProvider.count_text(p) <= 280 for p in parts)
+    assert all(p.rsplit(" ", 1)[0].endswith("coffee.") for p in parts)  # whole sentences
+    assert " ".join(p.rsplit(" ", 1)[0] for p in parts) == content.caption
+    assert get_provider("x").validate_with_options(content, {"auto_split": True}) == []
+    one_word = Content(post_type="feed", caption="z" * 600, media=[])
+    assert all(XProvider.count_text(p) <= 280 for p in thread_parts(one_word,
+                                                                     {"auto_split": True}))  # fmt: skip
+
+
+def test_an_auto_split_post_goes_out_as_a_numbered_thread(profile, fake_x):
+    caption = " ".join(f"Line {n} of a long announcement about our new beans." for n in range(10))
+    target = settle(make_target(profile, caption=caption, options={"auto_split": True}))
+    assert target.status == "published", target.error_message
+    chain = fake_x.chain(target.platform_post_id)
+    assert len(chain) == 2 and chain[0].text.endswith(" 1/2") and chain[1].text.endswith(" 2/2")
+
+
+def test_gifs_and_videos_use_their_own_media_categories():
+    from channels.providers.x.media import category
+
+    assert category(MediaItem(url="https://c.example/a.gif", kind="image")) == "tweet_gif"
+    assert category(MediaItem(url="https://c.example/a.png", kind="image")) == "tweet_image"
+    assert category(MediaItem(url="https://c.example/a.mp4", kind="video")) == "tweet_video"
+
+
+def test_failed_processing_fails_the_post_with_x_reason(profile, fake_x):
+    fake_x.processing_fails = True
+    target = settle(make_target(profile, post_type="video",
+                                media=[("video", "https://cdn.example.com/clip.mp4")]))  # fmt: skip
+    assert (target.status, target.error_code) == ("failed", "media_processing_failed")
+    assert "Unsupported video format" in target.error_message
+    assert fake_x.posts == {}
