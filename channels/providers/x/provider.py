@@ -206,8 +206,8 @@ class XProvider(Provider):
     name = "X"
     uses_pkce = True
     has_refresh = True  # 2 h access tokens, single-use rotating refresh tokens (offline.access)
-    # Renewed at ~1 h 15 by the hourly check_tokens, so a 2 h token never lapses between runs.
-    refresh_margin = timedelta(minutes=45)
+    # Due 40 minutes into a 2 h token: the hourly check_tokens always renews it in time.
+    refresh_margin = timedelta(minutes=80)
     scopes = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"]
     limits = LIMITS
     # X's posting limit is 2,400 posts a day per account (replies included; X help centre);

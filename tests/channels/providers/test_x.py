@@ -67,9 +67,34 @@ def test_connect_uses_pkce_offline_access_and_basic_auth(profile, fake_x):
     assert (profile.name, profile.username) == ("Brand X", "brandx")
 
 
-def test_the_refresh_margin_renews_two_hour_tokens_before_they_lapse():
-    # The hourly check_tokens must find a 2 h token due before it expires: margin > 1 h - ε.
-    assert timedelta(minutes=30) < XProvider.refresh_margin < timedelta(hours=1, minutes=50)
+def test_the_hourly_check_renews_a_two_hour_token_before_it_lapses(profile, fake_x):
+    from channels.lifecycle import tokens_check
+
+    issued = profile.connection.token_expires_at - timedelta(hours=2)
+    # Hourly runs at +14 min, +74 min, +134 min: the run at +74 min must renew it, as the next
+    # one comes after the token expired.
+    with time_machine.travel(issued + timedelta(minutes=14), tick=False) as clock:
+        assert tokens_check().refreshed == 0  # not yet: a rotation per hour is enough
+        clock.shift(timedelta(hours=1))
+        assert tokens_check().refreshed == 1
+    connection = ChannelConnection.objects.get(pk=profile.connection.pk)
+    assert connection.token_expires_at > issued + timedelta(hours=3)
+    assert connection.status == "active"
+
+
+def test_a_lapsed_token_with_a_live_refresh_token_is_not_disconnected(profile, fake_x):
+    from channels.lifecycle import tokens_check
+
+    expires = profile.connection.token_expires_at
+    fake_x.fail_500(path="/2/oauth2/token", times=3)  # X's token endpoint is down for a while
+    with time_machine.travel(expires + timedelta(minutes=5), tick=False) as clock:
+        result = tokens_check()
+        assert (result.refresh_failed, result.expired) == (1, 0)
+        assert ChannelConnection.objects.get(pk=profile.connection.pk).status == "active"
+        fake_x.faults.clear()
+        clock.shift(timedelta(hours=1))
+        assert tokens_check().refreshed == 1
+    assert ChannelConnection.objects.get(pk=profile.connection.pk).status == "active"
 
 
 def test_a_rotated_refresh_token_is_stored_and_the_next_refresh_uses_it(profile, fake_x):
