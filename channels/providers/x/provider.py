@@ -251,7 +251,7 @@ class XProvider(Provider):
         codes = {e.get("code") for e in legacy if isinstance(e, dict)}
         text = (detail + " " + " ".join(str(e.get("message", "")) for e in legacy
                                         if isinstance(e, dict))).strip()  # fmt: skip
-        if isinstance(body.get("error"), str):  # the OAuth token endpoint's flat shape
+        if isinstance(body.get("error"), str) and status in (400, 401):  # the token endpoint
             return PlatformError(
                 AUTH,
                 body["error"],

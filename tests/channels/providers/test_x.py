@@ -150,6 +150,19 @@ def test_a_crash_right_after_the_refresh_keeps_the_grant(profile, fake_x):
     assert connection.access_token in fake_x.access_tokens and connection.status == "active"
 
 
+def test_a_token_endpoint_outage_is_not_a_refused_grant(profile, fake_x):
+    from channels.http import PlatformError
+    from tests.fakes.server import Response
+
+    fake_x.fail(Response(503, {"error": "server_error"}), path="/2/oauth2/token")
+    with pytest.raises(PlatformError) as outage:
+        connection_refresh(connection=profile.connection)
+    assert outage.value.kind == "transient"
+    assert ChannelConnection.objects.get(pk=profile.connection.pk).refresh_token in (
+        fake_x.refresh_tokens
+    )
+
+
 def test_a_refused_refresh_token_disconnects_with_a_reason(profile, fake_x):
     fake_x.revoke()
     from channels.http import PlatformError
