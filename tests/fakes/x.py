@@ -403,7 +403,12 @@ if __name__ == "__main__":  # standalone: python -m tests.fakes.x [port]
     import sys
     from wsgiref.simple_server import make_server
 
+    from tests.fakes.server import _QuietHandler, _ThreadingServer
+
     fake = FakeX()
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8106
-    print(f"fake X on http://127.0.0.1:{port}")
-    make_server("127.0.0.1", port, fake.wsgi).serve_forever()
+    fake._httpd = make_server("127.0.0.1", port, fake.wsgi, server_class=_ThreadingServer,
+                              handler_class=_QuietHandler)  # fmt: skip
+    print(f"Fake X on {fake.url}; X_CLIENT_ID={fake.client_id} "
+          f"X_CLIENT_SECRET={fake.client_secret} SOCIALDIST_URL_REWRITES={fake.rewrites}")  # fmt: skip
+    fake._httpd.serve_forever()
