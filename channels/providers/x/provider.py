@@ -441,8 +441,9 @@ class XProvider(Provider):
         parts = thread_parts(content, options)
         problems = []
         hint = "" if limit == LONG_LIMIT else (
-            " Shorten it, split it into thread parts, or turn on \"Long posts allowed (X "
-            "Premium)\" for a Premium profile."
+            " Shorten it, split it into thread parts (or turn on \"Split long text into a "
+            "numbered thread\"), or turn on \"Long posts allowed (X Premium)\" for a Premium "
+            "profile."
         )  # fmt: skip
         for number, part in enumerate(parts, start=1):
             count = weighted_length(part)
