@@ -5,7 +5,7 @@ STATUS with check_after_secs), media metadata, GET /2/tweets metrics (public and
 x-rate-limit-* headers with epoch resets and the 24-hour cap headers, problem+json errors.
 
 Switches beyond FakeServer's: `expire_access_tokens`, `revoke`, `processing_polls`,
-`processing_fails`, `fail_daily_cap`,
+`processing_fails`, `timeline_lag`, `fail_daily_cap`,
 `fail_usage_capped`, `reply_without_id`, `delete_post`, `repost_key`. It also serves media files
 for the posts' URLs under /cdn/ (sizes from `cdn_sizes`).
 """
@@ -73,6 +73,7 @@ class FakeX(FakeServer):
         self.deleted: set[str] = set()
         self.media: dict[str, Media] = {}
         self.processing_polls = 1  # STATUS polls a video/GIF stays "in_progress"
+        self.timeline_lag = 0  # timeline reads that do not list the newest posts yet
         self.processing_fails = False  # videos/GIFs end "failed" (an unsupported format)
         self.replies_without_id = 0  # replies answered 201 with no id (and not posted)
         self.repost_key = "retweet_count"  # the 2026 OpenAPI spec says repost_count
@@ -268,6 +269,9 @@ class FakeX(FakeServer):
                                        "edit_history_tweet_ids": [post.id]}}, headers)  # fmt: skip
 
     def _timeline(self, request: Request) -> Response:
+        if self.timeline_lag > 0:  # X is slow to list new posts
+            self.timeline_lag -= 1
+            return Response(200, {"meta": {"result_count": 0}}, self._limits())
         count = int(request.query.get("max_results") or 10)
         posts = sorted(self.posts.values(), key=lambda p: int(p.id), reverse=True)[:count]
         return Response(200, {"data": [self._render(p) for p in posts],

@@ -478,11 +478,21 @@ class XProvider(Provider):
         ids: list[str] = list(request.state.get("post_ids") or [])
         while len(ids) < len(parts):
             index = len(ids)
+            resent = request.state.get("sending") == index  # sent before; its answer was lost
             request.checkpoint({"sending": index, "sending_at": time.time()})
             try:
                 post_id = self._post(request, parts, index, ids)
             except PlatformError as exc:
-                raise _part_error(exc, index, len(parts)) from exc
+                # X refuses the same text twice: a resent part it calls a duplicate is the one
+                # whose answer was lost, if it shows now (X was slow to list it).
+                found = (
+                    resent
+                    and exc.code == "duplicate_content"
+                    and self._find(request, parts[index], ids[-1] if ids else "", since=0)
+                )
+                if not found:
+                    raise _part_error(exc, index, len(parts)) from exc
+                post_id = found
             ids.append(post_id)
             request.checkpoint({"post_ids": ids})
         return self._published(request, ids)
@@ -542,8 +552,11 @@ class XProvider(Provider):
             return self._published(request, ids)
         return None
 
-    def _find(self, request: PublishRequest, text: str, parent: str) -> str:
-        since = float(request.state.get("sending_at") or 0) - 120
+    def _find(
+        self, request: PublishRequest, text: str, parent: str, since: float | None = None
+    ) -> str:
+        if since is None:  # sent at sending_at; X's clock may differ a little
+            since = float(request.state.get("sending_at") or 0) - 120
         body = self.http.get(
             f"{API}/users/{request.profile_external_id}/tweets",
             params={"max_results": 20, "tweet.fields": "created_at,referenced_tweets"},

@@ -387,6 +387,18 @@ def test_a_worker_killed_mid_thread_is_reconciled_and_finishes(profile, fake_x):
     assert [p.text for p in fake_x.chain(done.platform_post_id)] == ["One", "Two", "Three"]
 
 
+def test_a_resent_part_that_x_calls_a_duplicate_is_the_lost_one(profile, fake_x):
+    """X lists the post late: the look-up misses it, the resend is refused as a duplicate, and
+    that refusal means the lost one is there: found, recorded, and the thread goes on."""
+    fake_x.drop(path="/2/tweets", method="POST")
+    fake_x.timeline_lag = 2
+    target = settle(make_target(profile, post_type="thread", caption="Only once", thread=["Next"]))
+    assert target.status == "published", target.error_message
+    assert [p.text for p in fake_x.chain(target.platform_post_id)] == ["Only once", "Next"]
+    assert len(fake_x.posts) == 2
+    assert len(fake_x.calls("POST", "/2/tweets")) == 3  # lost, refused as duplicate, part 2
+
+
 def test_a_reply_answered_without_an_id_is_never_reported_published(profile, fake_x):
     fake_x.replies_without_id = 1
     target = make_target(profile, post_type="thread", caption="First", thread=["Second"])
