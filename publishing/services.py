@@ -167,8 +167,8 @@ def composer_rows(
         content = Content(
             post_type=kind, caption=text, media=[], title=(mine and mine.get("title")) or title
         )
-        limit = provider.caption_limit(kind)
         typed = (options or {}).get(platform, {})
+        limit = provider.text_limit(kind, typed)
         problems = [p for p in provider.validate(content) if p.code != "media_count"]
         problems += provider.validate_with_options(content, typed)
         fold = provider.preview_fold

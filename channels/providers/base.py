@@ -325,6 +325,12 @@ class Provider(ABC):
         return []
 
     @classmethod
+    def text_limit(cls, post_type: str, options: dict) -> int:
+        """The caption limit given the post's options (a switch may raise it); the composer's
+        counter shows it."""
+        return cls.caption_limit(post_type)
+
+    @classmethod
     def cost_note(cls, content: Content, options: dict) -> str:
         """A sentence for the composer about what publishing this costs on the platform's API
         (pay-per-use platforms); "" where it costs nothing."""

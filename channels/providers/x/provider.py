@@ -121,7 +121,7 @@ def weighted_length(text: str) -> int:
     return parse_tweet(text or "").weightedLength
 
 
-def text_limit(options: dict) -> int:
+def weighted_limit(options: dict) -> int:
     return LONG_LIMIT if options.get("long_posts") is True else SHORT_LIMIT
 
 
@@ -131,7 +131,7 @@ def thread_parts(content: Content, options: dict) -> list[str]:
     extra = options.get("thread") or []
     parts = [str(p).strip() for p in extra if str(p).strip()] if isinstance(extra, list) else []
     parts = [content.caption, *parts]
-    limit = text_limit(options)
+    limit = weighted_limit(options)
     if options.get("auto_split") is not True or all(weighted_length(p) <= limit for p in parts):
         return parts
     # Room for the " 12/34" numbering on every part.
@@ -226,6 +226,10 @@ class XProvider(Provider):
     @classmethod
     def caption_limit(cls, post_type: str) -> int:
         return SHORT_LIMIT  # what most accounts have; Premium's 25,000 is a profile switch
+
+    @classmethod
+    def text_limit(cls, post_type: str, options: dict) -> int:
+        return weighted_limit(options)
 
     @classmethod
     def cost_note(cls, content: Content, options: dict) -> str:
@@ -437,7 +441,7 @@ class XProvider(Provider):
     def validate_with_options(self, content: Content, options: dict) -> list[Problem]:
         """The weighted limit (280, or 25,000 with the profile's Premium switch) for the
         caption and each thread part."""
-        limit = text_limit(options)
+        limit = weighted_limit(options)
         parts = thread_parts(content, options)
         problems = []
         hint = "" if limit == LONG_LIMIT else (

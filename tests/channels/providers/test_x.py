@@ -537,7 +537,7 @@ def test_the_composer_card_checks_each_part_and_shows_the_cost(owner_client, acc
     options = {"x": options_from_form(PROVIDERS["x"], data)}
     [row] = composer_rows(account=account, caption="Part one", post_type="thread", title="",
                           profile_ids=[profile.pk], options=options)  # fmt: skip
-    assert row["problems"] == []
+    assert row["problems"] == [] and row["limit"] == 25_000  # the counter follows the switch
 
 
 def test_the_composer_check_page_shows_the_x_cost_line(owner_client, account, profile):
