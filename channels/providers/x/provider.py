@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 import requests
 from django.utils import timezone
-from twitter_text import parse_tweet
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.limits import MB, PlatformLimits, TypeLimits, limit_problems
@@ -31,19 +30,22 @@ from channels.providers.base import (
     PublishRequest,
 )
 from channels.providers.x.media import API, prepare_media
+from channels.providers.x.text import (
+    LONG_LIMIT,
+    SHORT_LIMIT,
+    thread_parts,
+    weighted_length,
+    weighted_limit,
+)
 
 AUTHORIZE = "https://x.com/i/oauth2/authorize"
 TOKEN = f"{API}/oauth2/token"
-SHORT_LIMIT = 280  # §6.3: weighted characters
-LONG_LIMIT = 25_000  # X Premium
 # §6.3 billing (pay-per-use since 2026-02-06): per POST /2/tweets request.
 COST_POST, COST_POST_WITH_URL = 0.015, 0.20
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
 RATE_LIMIT_WAIT = 15 * 60
 # After a lost answer, a part sent this recently may not show among the account's posts yet.
 SETTLE_SECONDS = 60
-SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s+")
-NUMBERING_ROOM = 8  # " 12/34" and a margin
 # X snowflake ids carry their creation time (ms since this epoch in the top bits).
 SNOWFLAKE_EPOCH_MS = 1288834974657
 NON_PUBLIC_DAYS = 30  # §6.5: non_public_metrics only for posts up to 30 days old
@@ -115,76 +117,6 @@ OPTIONS = (
         default_prompt="Everyone",
     ),
 )
-
-
-def weighted_length(text: str) -> int:
-    return parse_tweet(text or "").weightedLength
-
-
-def weighted_limit(options: dict) -> int:
-    return LONG_LIMIT if options.get("long_posts") is True else SHORT_LIMIT
-
-
-def thread_parts(content: Content, options: dict) -> list[str]:
-    """The caption, then each thread part: the posts in the order they go out. With
-    auto_split, a text over the limit becomes several parts, and all are numbered 1/n."""
-    extra = options.get("thread") or []
-    parts = [str(p).strip() for p in extra if str(p).strip()] if isinstance(extra, list) else []
-    parts = [content.caption, *parts]
-    limit = weighted_limit(options)
-    if options.get("auto_split") is not True or all(weighted_length(p) <= limit for p in parts):
-        return parts
-    # Room for the " 12/34" numbering on every part.
-    split = [piece for part in parts for piece in _split(part, limit - NUMBERING_ROOM)]
-    return [f"{piece} {n}/{len(split)}" for n, piece in enumerate(split, start=1)]
-
-
-def _split(text: str, budget: int) -> list[str]:
-    """Pieces within `budget` (weighted), cut after sentence ends where possible, else between
-    words, else anywhere."""
-    if weighted_length(text) <= budget:
-        return [text]
-    units = [u for u in SENTENCE_END.split(text) if u]
-    pieces: list[str] = []
-    current = ""
-    for unit in units:
-        for small in _fit(unit, budget):
-            joined = f"{current} {small}".strip()
-            if current and weighted_length(joined) > budget:
-                pieces.append(current)
-                current = small
-            else:
-                current = joined
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _fit(unit: str, budget: int) -> list[str]:
-    """A sentence too long for one part, cut between words (a word too long, anywhere)."""
-    if weighted_length(unit) <= budget:
-        return [unit]
-    out: list[str] = []
-    current = ""
-    for word in unit.split():
-        while weighted_length(word) > budget:  # one huge word: cut it
-            cut = budget
-            while weighted_length(word[:cut]) > budget:
-                cut -= 1
-            if current:
-                out.append(current)
-                current = ""
-            out.append(word[:cut])
-            word = word[cut:]
-        joined = f"{current} {word}".strip()
-        if current and weighted_length(joined) > budget:
-            out.append(current)
-            current = word
-        else:
-            current = joined
-    if current:
-        out.append(current)
-    return out
 
 
 def _bearer(token: str) -> dict[str, str]:

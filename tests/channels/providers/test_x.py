@@ -563,7 +563,7 @@ def test_the_channels_page_offers_the_premium_switch_per_profile(owner_client, a
 
 
 def test_auto_split_cuts_long_text_at_sentence_ends_and_numbers_the_parts():
-    from channels.providers.x.provider import thread_parts
+    from channels.providers.x.text import thread_parts
 
     sentences = [f"Sentence number {n} says something useful about coffee." for n in range(12)]
     content = Content(post_type="feed", caption=" ".join(sentences), media=[])
