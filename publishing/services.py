@@ -165,6 +165,7 @@ def composer_rows(
     profile_ids: list[int],
     overrides: dict[str, dict] | None = None,
     media_ids: list[int] | None = None,
+    options: dict[str, dict] | None = None,
 ) -> list[dict]:
     """The composer's live check, per network: the caption it will get (its customised one or
     the base), counted the platform's way against its limit (the post type's own first), the
@@ -181,8 +182,10 @@ def composer_rows(
         content = Content(
             post_type=kind, caption=text, media=[], title=(mine and mine.get("title")) or title
         )
-        limit = provider.caption_limit(kind)
+        typed = (options or {}).get(platform, {})
+        limit = provider.text_limit(kind, typed)
         problems = [p for p in provider.validate(content) if p.code != "media_count"]
+        problems += provider.validate_with_options(content, typed)
         fold = provider.preview_fold
         rows.append({
             "slug": platform, "platform": provider.name, "customised": bool(mine),
@@ -194,6 +197,7 @@ def composer_rows(
             "ratio": round(provider.preview_aspect(kind) * 100),
             "thumb": _first_thumb(media, mine.get("media", "") if mine else ""),
             "profiles": [p for p in profiles if p.platform == platform],
+            "cost_note": provider.cost_note(content, typed),
         })  # fmt: skip
     return rows
 
@@ -285,7 +289,12 @@ def options_problems(
         version = version_for(versions, profile)
         options = effective_options(post, profile, version)
         mode = "drafts" if manual else "automatic"
-        for problem in provider.validate_options(options, mode, profile.name):
+        # Limits an option changes (a text limit, thread parts) look at the text too.
+        content = post_content(post, media=[], version=version)
+        for problem in [
+            *provider.validate_options(options, mode, profile.name),
+            *provider.validate_with_options(content, options),
+        ]:
             _add(errors, _version_field(problem.field, version), problem.message)
     return errors
 

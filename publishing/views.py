@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
+from channels.forms import options_from_form
 from channels.providers import PROVIDERS
 from library.services import asset_upload
 from publishing.approval import (
@@ -184,6 +185,7 @@ def _composer_check(account, data) -> list[dict]:
             for slug in PROVIDERS
             if data.get(f"{slug}_customise")
         },
+        options={slug: options_from_form(cls, data) for slug, cls in PROVIDERS.items()},
     )  # fmt: skip
 
 

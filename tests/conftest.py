@@ -5,6 +5,7 @@ from accounts.services import api_token_create
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.tiktok import FakeTikTok
+from tests.fakes.x import FakeX
 
 
 @pytest.fixture
@@ -114,5 +115,15 @@ def fake_youtube(settings):
         youtube={"client_id": server.client_id, "client_secret": server.client_secret},
     )
     settings.YOUTUBE_PROJECT_AUDITED = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_x(settings):
+    """A running fake X API v2 (and the media files of its posts under cdn.example.com)."""
+    server = FakeX().start()
+    _point_at(settings, server, x={"client_id": server.client_id,
+                                   "client_secret": server.client_secret})  # fmt: skip
     yield server
     server.stop()

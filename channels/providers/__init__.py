@@ -9,12 +9,14 @@ from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.tiktok import TikTokProvider
 from channels.providers.youtube import YouTubeProvider
+from channels.providers.x import XProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
     YouTubeProvider.slug: YouTubeProvider,
+    XProvider.slug: XProvider,
 }
 
 

@@ -330,6 +330,24 @@ class Provider(ABC):
         """
         return []
 
+    def validate_with_options(self, content: Content, options: dict) -> list[Problem]:
+        """Limits that depend on the post's effective options (post over profile), e.g. a
+        per-profile switch raising the text limit, or each part of a thread. Checked when the
+        post is saved (with validate_options); Problem.field is `caption` or `options.<key>`."""
+        return []
+
+    @classmethod
+    def text_limit(cls, post_type: str, options: dict) -> int:
+        """The caption limit given the post's options (a switch may raise it); the composer's
+        counter shows it."""
+        return cls.caption_limit(post_type)
+
+    @classmethod
+    def cost_note(cls, content: Content, options: dict) -> str:
+        """A sentence for the composer about what publishing this costs on the platform's API
+        (pay-per-use platforms); "" where it costs nothing."""
+        return ""
+
     # Two-phase publish: everything before the final call, then the one call that makes the
     # post public. A dispatcher may run prepare ahead of the due time, so it must never post.
 
