@@ -8,8 +8,8 @@ from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.tiktok import TikTokProvider
-from channels.providers.youtube import YouTubeProvider
 from channels.providers.x import XProvider
+from channels.providers.youtube import YouTubeProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
