@@ -199,7 +199,6 @@ def _connection_store(
             "status": ConnectionStatus.ACTIVE,
             "access_token": result.access_token,
             "token_expires_at": result.expires_at,
-            "refresh_expires_at": result.refresh_expires_at,
             "scopes": result.scopes,
             "disconnected_reason": "",
             "expiry_warned_at": None,
@@ -210,7 +209,12 @@ def _connection_store(
     )
     if result.refresh_token:  # never overwrite a stored refresh token with an empty one
         connection.refresh_token = result.refresh_token
-        connection.save(update_fields=["refresh_token"])
+        connection.refresh_expires_at = result.refresh_expires_at
+        connection.save(update_fields=["refresh_token", "refresh_expires_at"])
+    elif not connection.refresh_token and connection.refresh_expires_at:
+        # No refresh token at all: nothing to expire (a kept one keeps its end date).
+        connection.refresh_expires_at = None
+        connection.save(update_fields=["refresh_expires_at"])
     # New profiles of platforms with a drafts inbox start in manual mode (the drafts inbox).
     posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
     for info in found:

@@ -1,0 +1,374 @@
+"""LinkedIn against its fake: the failures peers report, tokens, media, metrics and text."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from analytics.models import MetricSnapshot
+from analytics.services import metrics_collect
+from channels.lifecycle import tokens_check
+from channels.models import ChannelConnection, Profile
+from channels.providers import get_provider
+from channels.providers.base import Content, MediaItem
+from channels.providers.linkedin.text import little_text
+from channels.services import connection_refresh
+from publishing.models import PostTarget
+from tests.channels.providers.contract import settle
+from tests.factories import MediaFactory, PostFactory
+from tests.helpers import connect
+
+pytestmark = pytest.mark.django_db
+
+FILES = "https://files.example.org"
+MEMBER = "urn:li:person:abc123XYZ"
+PAGE = "urn:li:organization:1001"
+
+
+@pytest.fixture
+def connected(fake_linkedin, account, owner_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = connect(platform="linkedin", account=account, client=owner_client)
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    return ChannelConnection.objects.get(platform="linkedin")
+
+
+def profile_for(urn: str) -> Profile:
+    return Profile.objects.get(platform="linkedin", external_id=urn)
+
+
+def make_target(profile: Profile, post_type: str = "feed", media=(), **post) -> PostTarget:
+    post.setdefault("caption", f"Hello from {profile.name} #coffee")
+    post = PostFactory(account=profile.account, post_type=post_type, **post)
+    for position, (kind, url) in enumerate(media):
+        MediaFactory(post=post, kind=kind, url=url, position=position)
+    return PostTarget.objects.create(
+        post=post, profile=profile, status="scheduled", scheduled_at=timezone.now(),
+        posting_mode="automatic",
+    )  # fmt: skip
+
+
+# Connect -----------------------------------------------------------------------------------------
+
+
+def test_the_member_and_the_pages_they_may_post_to_become_profiles(connected):
+    profiles = {p.external_id: p for p in Profile.objects.filter(platform="linkedin")}
+    # The ANALYST role on urn:li:organization:1003 may not post: no profile for it.
+    assert set(profiles) == {MEMBER, PAGE, "urn:li:organization:1002"}
+    assert profiles[MEMBER].name == "Dana Member"
+    assert profiles[PAGE].name == "Acme Coffee" and profiles[PAGE].username == "acme-coffee"
+    assert profiles[PAGE].extra["author_kind"] == "organization"
+    assert connected.external_user_id == "abc123XYZ" and connected.refresh_token
+    assert "w_member_social" in connected.scopes and connected.refresh_expires_at
+
+
+def test_a_refresh_answer_without_a_refresh_token_keeps_ours(connected, fake_linkedin):
+    original, until = connected.refresh_token, connected.refresh_expires_at
+    fake_linkedin.refresh_omits_refresh_token = True
+    assert connection_refresh(connection=connected)
+    connected.refresh_from_db()
+    assert connected.refresh_token == original and connected.refresh_expires_at == until
+    assert connected.access_token in fake_linkedin.access_tokens
+
+
+def test_a_reconnect_without_a_refresh_token_does_not_wipe_it(
+    connected, fake_linkedin, account, owner_client
+):
+    original, until = connected.refresh_token, connected.refresh_expires_at
+    fake_linkedin.issue_refresh_tokens = False  # the re-consent answer has none
+    assert connect(platform="linkedin", account=account, client=owner_client).status_code == 302
+    connected.refresh_from_db()
+    assert connected.refresh_token == original
+    assert connected.refresh_expires_at == until  # the expiry banner still knows the end
+    assert connected.health == "active"
+
+
+def test_tokens_are_refreshed_a_week_ahead_by_check_tokens(connected, fake_linkedin):
+    old_access = connected.access_token
+    with time_machine.travel(connected.token_expires_at - timedelta(days=6), tick=False):
+        assert tokens_check().refreshed == 1
+    connected.refresh_from_db()
+    assert connected.access_token != old_access
+    assert connected.token_expires_at > timezone.now() + timedelta(days=59)
+
+
+def test_without_a_refresh_token_posts_are_held_and_people_warned(
+    fake_linkedin, account, owner_client, owner, settings, tmp_path
+):
+    """Apps LinkedIn gives no programmatic refresh: the 7-day banner, the 3-day email, and an
+    expired token holds the post instead of failing it."""
+    settings.MEDIA_ROOT = tmp_path
+    fake_linkedin.issue_refresh_tokens = False
+    connect(platform="linkedin", account=account, client=owner_client)
+    connection = ChannelConnection.objects.get(platform="linkedin")
+    assert connection.refresh_token == ""
+    expires = connection.token_expires_at
+    with time_machine.travel(expires - timedelta(days=6), tick=False):
+        connection.refresh_from_db()
+        assert connection.health == "expiring"
+        tokens_check()
+        assert mail.outbox == []
+    with time_machine.travel(expires - timedelta(days=2), tick=False):
+        tokens_check()
+    assert len(mail.outbox) == 1 and "LinkedIn" in mail.outbox[0].subject
+
+    fake_linkedin.expire_access_tokens()
+    target = settle(make_target(profile_for(MEMBER)))
+    connection.refresh_from_db()
+    assert (target.status, connection.status) == ("pending", "disconnected")
+    assert fake_linkedin.published() == []
+
+
+# Versions ----------------------------------------------------------------------------------------
+
+
+def test_the_version_header_comes_from_the_setting(connected, fake_linkedin, settings):
+    settings.LINKEDIN_VERSION = "202611"
+    target = settle(make_target(profile_for(PAGE)))
+    assert target.status == "published"
+    assert set(fake_linkedin.versions_seen[-3:]) == {"202611"}
+
+
+def test_a_sunset_version_is_a_clear_permanent_error_naming_the_setting(
+    connected, fake_linkedin, settings
+):
+    settings.LINKEDIN_VERSION = "202508"
+    fake_linkedin.sunset_versions = {"202508"}
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/a.jpg")]))
+    assert (target.status, target.error_code) == ("failed", "linkedin_version_sunset")
+    assert "LINKEDIN_VERSION" in target.error_message and "202508" in target.error_message
+    assert target.attempts == 1 and fake_linkedin.published() == []
+
+
+# Text --------------------------------------------------------------------------------------------
+
+
+def test_commentary_is_little_text_and_hashtags_stay_hashtags():
+    assert little_text("50% off (today) @home #coffee_beans *now*") == (
+        r"50% off \(today\) \@home {hashtag|\#|coffee\_beans} \*now\*"
+    )
+    assert little_text(r"a\b [x] <y> {z} |w| ~v~ _u_") == (
+        r"a\\b \[x\] \<y\> \{z\} \|w\| \~v\~ \_u\_"
+    )
+
+
+def test_the_3000_character_limit_counts_the_escaped_text():
+    provider = get_provider("linkedin")
+    plain = Content(post_type="feed", caption="x" * 3000, media=[])
+    assert provider.validate(plain) == []
+    escaped = Content(post_type="feed", caption="x" * 2990 + "(" * 10, media=[])
+    assert provider.count_text(escaped.caption) == 3010
+    (problem,) = provider.validate(escaped)
+    assert problem.code == "caption_too_long"
+    assert problem.message == (
+        "Caption is 3010 characters once LinkedIn's escaping is added; LinkedIn allows 3000."
+    )
+
+
+def test_link_posts_need_their_link():
+    provider = get_provider("linkedin")
+    for post_type in ("document", "article"):
+        (problem,) = provider.validate(Content(post_type=post_type, caption="Read", media=[]))
+        assert (problem.code, problem.field) == ("link_missing", "link")
+        assert "LinkedIn" in problem.message and "https://" in problem.message
+
+
+def test_the_composer_counts_linkedin_s_way(owner_client, account, connected):
+    profile = profile_for(PAGE)
+    response = owner_client.post(
+        f"/a/{account.slug}/posts/check/",
+        {"caption": "x" * 2995 + "()()", "post_type": "feed", "profiles": [profile.pk]},
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert "3003 / 3000 characters" in page
+    assert "Caption is 3003 characters once LinkedIn&#x27;s escaping is added" in page
+
+
+# Media -------------------------------------------------------------------------------------------
+
+
+def test_a_png_goes_as_a_jpeg_so_linkedin_never_sees_a_corrupt_header(connected, fake_linkedin):
+    assert fake_linkedin.png_corrupt  # the failure peers report, switched on
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/logo.png")]))
+    assert target.status == "published", target.error_message
+    (image,) = [a for a in fake_linkedin.assets.values() if a.kind == "image"]
+    assert image.mime == "image/jpeg" and image.status == "AVAILABLE"
+
+
+def test_a_file_that_is_no_image_fails_before_anything_is_uploaded(connected, fake_linkedin):
+    fake_linkedin.files["broken.jpg"] = b"<html>Not found</html>"
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/broken.jpg")]))
+    assert (target.status, target.error_code) == ("failed", "image_corrupt")
+    assert "Media 1" in target.error_message and "JPEG" in target.error_message
+    assert fake_linkedin.assets == {} and fake_linkedin.published() == []
+
+
+def test_multi_image_posts_take_each_image_once(connected, fake_linkedin):
+    media = [("image", f"{FILES}/{n}.jpg") for n in range(3)]
+    target = settle(make_target(profile_for(PAGE), "feed", media=media))
+    assert target.status == "published"
+    (post,) = fake_linkedin.published()
+    assert len(post.content["multiImage"]["images"]) == 3
+    assert len(fake_linkedin.calls("POST", "/rest/images")) == 3
+
+
+def test_video_parts_follow_the_instructions_and_processing_waits(connected, fake_linkedin):
+    fake_linkedin.processing_polls = 2
+    fake_linkedin.fail_500(path="/part/1")  # the second part fails once
+    target = make_target(profile_for(PAGE), "video", media=[("video", f"{FILES}/clip.mp4")])
+    target = settle(target)
+    assert target.status == "published", target.error_message
+    (video,) = [a for a in fake_linkedin.assets.values() if a.kind == "video"]
+    assert len(video.parts) == 3 and video.status == "AVAILABLE"
+    assert target.platform_state["etags"] == [video.etags[n] for n in range(3)]
+    # Resumed at the failed part: one initializeUpload, part 0 sent once, part 1 twice.
+    assert len(fake_linkedin.calls("POST", "/rest/videos")) == 2  # initialize + finalize
+    assert len(fake_linkedin.calls("PUT", "/part/0")) == 1
+    assert len(fake_linkedin.calls("PUT", "/part/1")) == 2
+    assert len(fake_linkedin.published()) == 1
+    assert target.permalink == f"https://www.linkedin.com/feed/update/{target.platform_post_id}"
+
+
+def test_failed_video_processing_fails_the_post_with_the_reason(connected, fake_linkedin):
+    fake_linkedin.fail_processing = True
+    target = make_target(profile_for(PAGE), "video", media=[("video", f"{FILES}/clip.mp4")])
+    target = settle(target)
+    assert (target.status, target.error_code) == ("failed", "media_processing_failed")
+    assert fake_linkedin.published() == []
+
+
+def test_a_document_post_uploads_the_linked_pdf(connected, fake_linkedin):
+    target = settle(make_target(profile_for(MEMBER), "document", link=f"{FILES}/q3-deck.pdf"))
+    assert target.status == "published", target.error_message
+    (post,) = fake_linkedin.published()
+    assert post.content["media"]["title"] == "q3 deck"
+    assert post.content["media"]["id"].startswith("urn:li:document:")
+
+
+def test_an_article_shares_the_link_with_its_title(connected, fake_linkedin):
+    target = make_target(profile_for(MEMBER), "article", link="https://blog.example.com/a",
+                         title="Fresh roast")  # fmt: skip
+    assert settle(target).status == "published"
+    (post,) = fake_linkedin.published()
+    article = post.content["article"]
+    assert article["title"] == "Fresh roast"
+    assert article["source"].startswith("https://blog.example.com/a?utm_source=linkedin")
+
+
+# Never published without a post ----------------------------------------------------------------
+
+
+def test_a_201_without_an_id_is_never_reported_published(connected, fake_linkedin):
+    fake_linkedin.omit_post_id = True
+    target = make_target(profile_for(PAGE))
+    with time_machine.travel(timezone.now(), tick=False):
+        from publishing.dispatch import dispatch_due
+
+        dispatch_due()
+    target.refresh_from_db()
+    assert target.status == "scheduled" and target.platform_post_id == ""
+    assert target.error_code == "no_post_id"
+    fake_linkedin.omit_post_id = False
+    target = settle(target)
+    assert target.status == "published" and target.platform_post_id.startswith("urn:li:share:")
+    assert len(fake_linkedin.published()) == 1
+
+
+def test_a_post_linkedin_then_does_not_show_fails_instead_of_succeeding(connected, fake_linkedin):
+    fake_linkedin.ghost_posts = True
+    target = settle(make_target(profile_for(PAGE)))
+    assert (target.status, target.error_code) == ("failed", "post_not_found")
+    assert "does not show it" in target.error_message and not target.platform_post_id
+
+
+@pytest.mark.parametrize("fault", ["drop", "hang"])
+def test_a_lost_create_is_found_by_author_without_a_second_post(
+    connected, fake_linkedin, settings, fault
+):
+    settings.PLATFORM_HTTP_TIMEOUT = (2.0, 0.5)
+    if fault == "drop":
+        fake_linkedin.drop(path="/rest/posts", method="POST")
+    else:
+        fake_linkedin.hang(1.5, path="/rest/posts", method="POST")
+    target = settle(make_target(profile_for(PAGE), caption="Lost (answer) #test"))
+    assert target.status == "published", target.error_message
+    assert len(fake_linkedin.published()) == 1
+    assert fake_linkedin.calls("GET", "/rest/posts")  # looked it up by author
+
+
+def test_a_daily_throttle_waits_until_midnight_utc(connected, fake_linkedin):
+    fake_linkedin.fail_rate_limit(path="/rest/posts", daily=True)
+    with time_machine.travel("2027-03-04 18:00:00+00:00", tick=False):
+        from publishing.dispatch import dispatch_due
+
+        target = make_target(profile_for(PAGE))
+        dispatch_due()
+        target.refresh_from_db()
+        assert (target.status, target.attempts) == ("scheduled", 0)
+        assert target.next_attempt_at.isoformat() == "2027-03-05T00:00:00+00:00"
+
+
+def test_pages_cannot_post_to_connections_only(connected, fake_linkedin):
+    target = make_target(profile_for(PAGE))
+    target.post.options = {"visibility": "CONNECTIONS"}
+    target.post.save(update_fields=["options"])
+    target = settle(target)
+    assert (target.status, target.error_code) == ("failed", "visibility_not_for_pages")
+    assert fake_linkedin.published() == []
+
+
+# Metrics -----------------------------------------------------------------------------------------
+
+
+def test_metrics_page_statistics_member_analytics_and_one_social_actions_batch(
+    connected, fake_linkedin
+):
+    page_post = settle(make_target(profile_for(PAGE), caption="Page post"))
+    member_post = settle(make_target(profile_for(MEMBER), caption="Member post"))
+    assert page_post.status == member_post.status == "published"
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        result = metrics_collect()
+    assert result.collected == 2
+    page = MetricSnapshot.objects.get(target=page_post, window="1h")
+    member = MetricSnapshot.objects.get(target=member_post, window="1h")
+    assert page.views and page.reach and page.clicks == 20 and page.likes is not None
+    assert (member.views, member.reach, member.shares) == (800, 450, 2)
+    assert len(fake_linkedin.calls("GET", "/rest/socialActions")) == 1  # one batch for both
+    assert len(fake_linkedin.calls("GET", "/rest/organizationalEntityShareStatistics")) == 1
+
+
+def test_member_posts_without_the_analytics_scope_read_social_actions(connected, fake_linkedin):
+    connected.scopes = [s for s in connected.scopes if s != "r_member_postAnalytics"]
+    connected.save(update_fields=["scopes"])
+    target = settle(make_target(profile_for(MEMBER)))
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert metrics_collect().collected == 1
+    snapshot = MetricSnapshot.objects.get(target=target, window="1h")
+    assert snapshot.likes is not None and snapshot.views is None
+    assert not fake_linkedin.calls("GET", "/rest/memberCreatorPostAnalytics")
+
+
+def test_first_comments_go_through_social_actions(connected, fake_linkedin):
+    target = make_target(profile_for(PAGE))
+    target.post.first_comment = "Menu: https://example.com/menu"
+    target.post.save(update_fields=["first_comment"])
+    target = settle(target)
+    assert target.status == "published"
+    (post,) = fake_linkedin.published()
+    assert [c["message"]["text"] for c in post.comments] == ["Menu: https://example.com/menu"]
+    assert post.comments[0]["actor"] == PAGE
+
+
+def test_a_library_png_goes_as_its_jpeg_rendition(connected, fake_linkedin):
+    """A PNG from the media library is sent as the library's JPEG rendition (validation lets it
+    through because it is convertible)."""
+    provider = get_provider("linkedin")
+    png = MediaItem(url="https://x/y.png", kind="image", mime_type="image/png",
+                    jpeg_convertible=True)  # fmt: skip
+    assert provider.validate(Content(post_type="feed", caption="", media=[png])) == []
+    webp = MediaItem(url="https://x/y.webp", kind="image", mime_type="image/webp")
+    (problem,) = provider.validate(Content(post_type="feed", caption="", media=[webp]))
+    assert problem.code == "image_format"
