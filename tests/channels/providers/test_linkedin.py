@@ -372,3 +372,39 @@ def test_a_library_png_goes_as_its_jpeg_rendition(connected, fake_linkedin):
     webp = MediaItem(url="https://x/y.webp", kind="image", mime_type="image/webp")
     (problem,) = provider.validate(Content(post_type="feed", caption="", media=[webp]))
     assert problem.code == "image_format"
+
+
+def test_a_library_png_posted_through_the_api_goes_as_its_jpeg_rendition(
+    connected, fake_linkedin, api, account
+):
+    from library.services import asset_upload
+    from tests.media_files import image_bytes, upload
+
+    asset = asset_upload(
+        account=account, upload=upload("logo.png", image_bytes("PNG"), "image/png")
+    )
+    created = api.post("/posts", {
+        "caption": "Our new logo", "post_type": "feed", "media": [{"asset_id": asset.pk}],
+        "targets": [profile_for(PAGE).pk], "scheduled_at": "2026-01-01T09:00:00+00:00",
+    })  # fmt: skip
+    assert created.status_code == 201, created.content
+    target = settle(PostTarget.objects.get(post_id=created.json()["id"]))
+    assert target.status == "published", target.error_message
+    (image,) = [a for a in fake_linkedin.assets.values() if a.kind == "image"]
+    assert image.mime == "image/jpeg"
+    asset.refresh_from_db()
+    assert asset.jpeg_rendition  # the library made (and keeps) the rendition
+
+
+def test_the_channels_page_offers_linkedin_and_lists_its_profiles(
+    fake_linkedin, account, owner_client, settings, tmp_path
+):
+    url = f"/a/{account.slug}/channels/"
+    assert "Connect LinkedIn" in owner_client.get(url).content.decode()
+    start = owner_client.post(f"/a/{account.slug}/channels/connect/linkedin/")
+    assert start["Location"].startswith(fake_linkedin.url + "/oauth/v2/authorization?")
+    assert "scope=openid+profile+email+w_member_social" in start["Location"]
+    connect(platform="linkedin", account=account, client=owner_client)
+    page = owner_client.get(url).content.decode()
+    assert "Dana Member" in page and "Acme Coffee" in page and "Acme Careers" in page
+    assert "Acme Ads" not in page  # an analyst may not post
