@@ -275,6 +275,8 @@ class FakeLinkedIn(FakeServer):
     def _file(self, name: str) -> Response:
         if name in self.files:
             return Response(200, self.files[name], {"Content-Type": "application/octet-stream"})
+        if name.startswith("gone"):
+            return Response(404, "gone")
         if name.endswith((".jpg", ".jpeg")):
             return Response(200, _image("JPEG"), {"Content-Type": "image/jpeg"})
         if name.endswith(".png"):
@@ -287,7 +289,7 @@ class FakeLinkedIn(FakeServer):
                             {"Content-Type": "application/pdf"})  # fmt: skip
         return Response(404, "no such file")
 
-    def _owner_allowed(self, token_owner_ok: bool, owner: str) -> bool:
+    def _owner_allowed(self, owner: str) -> bool:
         return owner == f"urn:li:person:{self.member_id}" or (
             owner in self.organizations
             and self.organizations[owner][2] in ("ADMINISTRATOR", "CONTENT_ADMINISTRATOR")
@@ -296,7 +298,7 @@ class FakeLinkedIn(FakeServer):
     def _initialize(self, request: Request, kind: str) -> Response:
         body = request.form.get("initializeUploadRequest") or {}
         owner = body.get("owner", "")
-        if not self._owner_allowed(True, owner):
+        if not self._owner_allowed(owner):
             return li_error(403, "ACCESS_DENIED", f"Not enough permissions to access: {owner}")
         prefix = {"image": "D4D10", "video": "D5F10", "document": "D4E10"}[kind]
         asset = Asset(urn=f"urn:li:{kind}:{prefix}{next(self._ids)}", kind=kind, owner=owner)
@@ -404,7 +406,7 @@ class FakeLinkedIn(FakeServer):
     def _create_post(self, request: Request) -> Response:
         body = request.form
         author = body.get("author", "")
-        if not self._owner_allowed(True, author):
+        if not self._owner_allowed(author):
             return li_error(403, "ACCESS_DENIED", f"Not enough permissions to post as {author}")
         commentary = body.get("commentary")
         if not isinstance(commentary, str):

@@ -1,64 +1,138 @@
 """The bytes LinkedIn is sent: read from our storage or fetched from the post's URL, and images
 in a format LinkedIn reliably processes (PLATFORMS.md §5.2–5.3).
 
-LinkedIn only takes uploaded bytes (no pulling from a URL). Images go as JPEG or GIF: a PNG or
-WebP is sent as a JPEG rendition, because PNG uploads are what users most often see fail with
+LinkedIn only takes uploaded bytes (it never pulls from a URL). Images go as JPEG or GIF: a PNG
+or WebP is sent as a JPEG rendition, because PNG uploads are what users most often see fail with
 "corrupt header" in LinkedIn's processing, and the bytes are checked so an HTML error page or a
-mislabelled file never goes out as an image.
+mislabelled file never goes out as an image. Large files are never held in memory whole: a file
+we hold is read part by part from storage, a URL is streamed to a temporary file first.
 """
 
 import io
+import ipaddress
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
 from urllib.parse import urlsplit
 
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
-from channels.http import PERMANENT, PlatformError, PlatformHTTP
+from channels.http import PERMANENT, TRANSIENT, PlatformError, PlatformHTTP, rewrite_url
 from channels.limits import MB
-from channels.providers.base import MediaItem
 
-# Fetching external media: never more than LinkedIn would take (video 500 MB, documents 100 MB).
+# Fetching external media: never more than LinkedIn would take (video 500 MB).
 MAX_FETCH_BYTES = 500 * MB
 JPEG, GIF, PNG, WEBP = "image/jpeg", "image/gif", "image/png", "image/webp"
 
 
-def media_bytes(http: PlatformHTTP, item: MediaItem, label: str) -> bytes:
-    """The item's bytes: a file we hold from storage, else its URL over HTTPS (no token sent)."""
-    if item.storage_name:
-        if not default_storage.exists(item.storage_name):
+@contextmanager
+def media_file(http: PlatformHTTP, item, label: str) -> Iterator[tuple[IO[bytes], int]]:
+    """(an open binary file, its size) of a media item or linked file: ours from storage, an
+    external one fetched over HTTPS from a public address (no token is ever sent there)."""
+    if getattr(item, "storage_name", ""):
+        name = item.storage_name
+        if not default_storage.exists(name):
             raise PlatformError(
-                PERMANENT,
-                "media_missing",
+                PERMANENT, "media_missing",
                 f"{label} is no longer in storage; upload it again and retry.",
+            )  # fmt: skip
+        with default_storage.open(name, "rb") as handle:
+            yield handle, default_storage.size(name)
+        return
+    with tempfile.TemporaryFile() as handle:
+        size = _fetch(http, item.url, label, handle)
+        handle.seek(0)
+        yield handle, size
+
+
+def media_bytes(http: PlatformHTTP, item, label: str) -> bytes:
+    with media_file(http, item, label) as (handle, _size):
+        return handle.read()
+
+
+def read_range(handle: IO[bytes], first: int, last: int) -> bytes:
+    """Bytes first..last (inclusive): a storage file may return fewer per read than asked."""
+    handle.seek(first)
+    parts, missing = [], last - first + 1
+    while missing:
+        part = handle.read(missing)
+        if not part:
+            raise PlatformError(
+                TRANSIENT, "media_changed", "The video got shorter while it was sent to LinkedIn."
             )
-        with default_storage.open(item.storage_name, "rb") as handle:
-            return handle.read()
-    if urlsplit(item.url).scheme != "https":
-        raise PlatformError(
-            PERMANENT,
-            "media_url_insecure",
-            f"{label} must be an https:// URL for LinkedIn to receive it; upload the file or "
-            "use an https link.",
-        )
-    response = http.request("GET", item.url, expect_json=False, allow_redirects=False, stream=True)
-    if response.status_code != 200:
-        raise PlatformError(
-            PERMANENT,
-            "media_unavailable",
-            f"{label} could not be fetched from {urlsplit(item.url).hostname} (HTTP "
-            f"{response.status_code}); check the link, or upload the file instead.",
-        )
-    data = b""
+        parts.append(part)
+        missing -= len(part)
+    return b"".join(parts)
+
+
+def _fetch(http: PlatformHTTP, url: str, label: str, out: IO[bytes]) -> int:
+    host = _public_https_host(url, label)
+    try:
+        response = http.request("GET", url, expect_json=False, allow_redirects=False, stream=True)
+    except PlatformError as exc:
+        if exc.http_status in (None, 429) or exc.http_status >= 500:
+            raise PlatformError(
+                TRANSIENT, "media_unreachable",
+                f"{label} could not be fetched from {host} ({exc.code}); trying again later.",
+            ) from exc  # fmt: skip
+        raise _unavailable(label, host, exc.http_status) from exc
+    if response.status_code != 200:  # a redirect, or an answer with no body for us
+        raise _unavailable(label, host, response.status_code)
+    size = 0
     for part in response.iter_content(1024 * 1024):
-        data += part
-        if len(data) > MAX_FETCH_BYTES:
+        size += len(part)
+        if size > MAX_FETCH_BYTES:
             response.close()
             raise PlatformError(
-                PERMANENT,
-                "media_too_large",
+                PERMANENT, "media_too_large",
                 f"{label} is larger than {MAX_FETCH_BYTES // MB} MB, more than LinkedIn takes.",
-            )
-    return data
+            )  # fmt: skip
+        out.write(part)
+    return size
+
+
+def _unavailable(label: str, host: str, status: int | None) -> PlatformError:
+    return PlatformError(
+        PERMANENT,
+        "media_unavailable",
+        f"{label} could not be fetched from {host} (HTTP {status}); check the link, or upload "
+        "the file instead.",
+    )
+
+
+def _public_https_host(url: str, label: str) -> str:
+    """Only https:// URLs on public addresses are fetched (no requests into our own network).
+    URLs an operator rewrote (SOCIALDIST_URL_REWRITES: demos, tests) are theirs to trust."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or 443
+    except ValueError:
+        host, port, parts = "", 443, None
+    if parts is None or parts.scheme != "https" or not host:
+        raise PlatformError(
+            PERMANENT, "media_url_insecure",
+            f"{label} must be an https:// link for LinkedIn to receive it; upload the file or "
+            "use an https link.",
+        )  # fmt: skip
+    if rewrite_url(url) != url:
+        return host
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port)}
+    except (OSError, UnicodeError) as exc:
+        raise PlatformError(
+            TRANSIENT, "media_unreachable", f"{label}: the host {host} could not be found."
+        ) from exc
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            raise PlatformError(
+                PERMANENT, "media_url_private",
+                f"{label} points at {host}, which is not a public internet address; upload the "
+                "file instead.",
+            )  # fmt: skip
+    return host
 
 
 def image_for_linkedin(data: bytes, label: str) -> tuple[bytes, str]:
@@ -95,8 +169,8 @@ def _as_jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def check_pdf(data: bytes) -> None:
-    if not data.startswith(b"%PDF-"):
+def check_pdf(head: bytes) -> None:
+    if not head.startswith(b"%PDF-"):
         raise PlatformError(
             PERMANENT,
             "document_not_pdf",

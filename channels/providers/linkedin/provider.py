@@ -43,7 +43,13 @@ from channels.providers.linkedin.api import (
     is_org,
     rest_headers,
 )
-from channels.providers.linkedin.media import check_pdf, image_for_linkedin, media_bytes
+from channels.providers.linkedin.media import (
+    check_pdf,
+    image_for_linkedin,
+    media_bytes,
+    media_file,
+    read_range,
+)
 from channels.providers.linkedin.metrics import linkedin_metrics
 from channels.providers.linkedin.text import little_text
 
@@ -383,7 +389,7 @@ class LinkedInProvider(Provider):
             raise PlatformError(TRANSIENT, "bad_response", f"LinkedIn's {api} answer had no value.")
         return value
 
-    def _put(self, request: PublishRequest, url: str, data: bytes, mime: str) -> requests.Response:
+    def _put(self, request: PublishRequest, url: str, data, mime: str) -> requests.Response:
         request.keep_alive()
         return self.http.request(
             "PUT",
@@ -416,29 +422,30 @@ class LinkedInProvider(Provider):
         state = request.state
         if state.get("video_finalized"):
             return
-        data = media_bytes(self.http, request.content.media[0], _item_label(0))
-        if not state.get("video"):
-            value = self._initialize(request, "videos", {
-                "fileSizeBytes": len(data), "uploadCaptions": False, "uploadThumbnail": False,
-            })  # fmt: skip
-            parts = [
-                {"url": p["uploadUrl"], "first": int(p["firstByte"]), "last": int(p["lastByte"])}
-                for p in value.get("uploadInstructions") or []
-            ]
-            request.checkpoint({"video": value["video"], "video_parts": parts, "etags": [],
-                                "upload_token": value.get("uploadToken") or ""})  # fmt: skip
-        etags = list(state.get("etags") or [])
-        for part in state["video_parts"][len(etags) :]:
-            response = self._put(request, part["url"], data[part["first"] : part["last"] + 1],
-                                 "application/octet-stream")  # fmt: skip
-            etag = response.headers.get("ETag", "")
-            if not etag:
-                raise PlatformError(
-                    TRANSIENT, "bad_response",
-                    "LinkedIn's answer to a video part had no ETag; the upload will resume.",
-                )  # fmt: skip
-            etags.append(etag)
-            request.checkpoint({"etags": etags})
+        with media_file(self.http, request.content.media[0], _item_label(0)) as (handle, size):
+            if not state.get("video"):
+                value = self._initialize(request, "videos", {
+                    "fileSizeBytes": size, "uploadCaptions": False, "uploadThumbnail": False,
+                })  # fmt: skip
+                parts = [
+                    {"url": p["uploadUrl"], "first": int(p["firstByte"]),
+                     "last": int(p["lastByte"])}
+                    for p in value.get("uploadInstructions") or []
+                ]  # fmt: skip
+                request.checkpoint({"video": value["video"], "video_parts": parts, "etags": [],
+                                    "upload_token": value.get("uploadToken") or ""})  # fmt: skip
+            etags = list(state.get("etags") or [])
+            for part in state["video_parts"][len(etags) :]:
+                data = read_range(handle, part["first"], part["last"])
+                response = self._put(request, part["url"], data, "application/octet-stream")
+                etag = response.headers.get("ETag", "")
+                if not etag:
+                    raise PlatformError(
+                        TRANSIENT, "bad_response",
+                        "LinkedIn's answer to a video part had no ETag; the upload will resume.",
+                    )  # fmt: skip
+                etags.append(etag)
+                request.checkpoint({"etags": etags})  # a retry resumes at the next part
         self.http.request(
             "POST",
             f"{REST}/videos?action=finalizeUpload",
@@ -453,13 +460,15 @@ class LinkedInProvider(Provider):
         state = request.state
         if state.get("document_uploaded"):
             return
-        document = MediaLink(request.content.link)
-        data = media_bytes(self.http, document, "The document")
-        check_pdf(data)
-        if not state.get("document"):
-            value = self._initialize(request, "documents")
-            request.checkpoint({"document": value["document"], "document_url": value["uploadUrl"]})
-        self._put(request, state["document_url"], data, "application/pdf")
+        with media_file(self.http, MediaLink(request.content.link), "The document") as (handle, _):
+            check_pdf(handle.read(5))
+            handle.seek(0)
+            if not state.get("document"):
+                value = self._initialize(request, "documents")
+                request.checkpoint(
+                    {"document": value["document"], "document_url": value["uploadUrl"]}
+                )
+            self._put(request, state["document_url"], handle, "application/pdf")
         request.checkpoint({"document_uploaded": True})
 
     def _wait_available(self, request: PublishRequest, api: str, urns: list[str]) -> None:

@@ -408,3 +408,29 @@ def test_the_channels_page_offers_linkedin_and_lists_its_profiles(
     page = owner_client.get(url).content.decode()
     assert "Dana Member" in page and "Acme Coffee" in page and "Acme Careers" in page
     assert "Acme Ads" not in page  # an analyst may not post
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("http://files.example.org/a.jpg", "media_url_insecure"),
+        ("https://intranet.test/a.jpg", "media_url_private"),
+        (f"{FILES}/gone.jpg", "media_unavailable"),
+    ],
+)
+def test_media_links_are_fetched_only_over_https_from_public_hosts(
+    connected, fake_linkedin, monkeypatch, url, code
+):
+    from tests.fakes.dns import FakeDNS
+
+    FakeDNS().install(monkeypatch).answer("intranet.test", "10.0.0.5")
+    fake_linkedin.files.clear()
+    target = settle(make_target(profile_for(PAGE), media=[("image", url)]))
+    assert (target.status, target.error_code) == ("failed", code)
+    assert "Media 1" in target.error_message and fake_linkedin.assets == {}
+
+
+def test_a_file_host_outage_is_retried(connected, fake_linkedin):
+    fake_linkedin.fail_500(path="/files/")
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/a.jpg")]))
+    assert target.status == "published" and target.attempts == 2
