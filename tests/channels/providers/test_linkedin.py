@@ -434,3 +434,32 @@ def test_a_file_host_outage_is_retried(connected, fake_linkedin):
     fake_linkedin.fail_500(path="/files/")
     target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/a.jpg")]))
     assert target.status == "published" and target.attempts == 2
+
+
+def test_the_composer_saves_a_linkedin_version_with_its_visibility(
+    owner_client, account, connected
+):
+    from publishing.models import Post
+
+    member = profile_for(MEMBER)
+    url = f"/a/{account.slug}/posts/new/"
+    form = owner_client.get(url).content.decode()
+    assert 'data-network="linkedin"' in form and "Who can see this post" in form
+    response = owner_client.post(url, {
+        "caption": "Base text", "post_type": "feed", "profiles": [member.pk], "when": "draft",
+        "linkedin_customise": "on", "linkedin_caption": "Just for LinkedIn (members)",
+        "linkedin_post_type": "article", "linkedin_title": "Our story",
+        "linkedin_visibility": "CONNECTIONS", "link": "https://blog.example.com/story",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    post = Post.objects.get()
+    (version,) = post.versions.all()
+    assert (version.platform, version.caption, version.post_type, version.title) == (
+        "linkedin", "Just for LinkedIn (members)", "article", "Our story",
+    )  # fmt: skip
+    assert post.options == {"visibility": "CONNECTIONS"}
+    check = owner_client.post(f"/a/{account.slug}/posts/check/", {
+        "caption": "Base text", "post_type": "feed", "profiles": [member.pk],
+        "linkedin_customise": "on", "linkedin_caption": "Just for LinkedIn (members)",
+    }, HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    assert "29 / 3000 characters" in check  # two escaped parentheses count
