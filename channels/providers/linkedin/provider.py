@@ -9,6 +9,7 @@ gave it, and that URN is checked to exist (Company Page posts have been seen to 
 nothing posted).
 """
 
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -360,7 +361,13 @@ class LinkedInProvider(Provider):
         """Upload the media (each URN and ETag checkpointed) and wait until LinkedIn processed
         it; nothing here posts."""
         state = request.state
-        if state.get("post_urn") or state.get("media_ready"):
+        if state.get("post_urn"):
+            return
+        key = _media_key(request.content)
+        if state.get("media_key") != key:
+            # New media (or a first run): what an earlier attempt uploaded is not this post's.
+            request.checkpoint({**dict.fromkeys(MEDIA_STATE), "media_key": key})
+        if state.get("media_ready"):
             return
         post_type = request.content.post_type
         if post_type in ("feed", "carousel") and request.content.media:
@@ -488,6 +495,7 @@ class LinkedInProvider(Provider):
                 continue
             if status == "PROCESSING_FAILED":
                 reason = asset.get("processingFailureReason") or "no reason given"
+                request.checkpoint(dict.fromkeys(MEDIA_STATE))  # a retry uploads afresh
                 raise PlatformError(
                     PERMANENT,
                     "media_processing_failed",
@@ -656,6 +664,20 @@ class MediaLink:
     def __init__(self, url: str):
         self.url = url
         self.storage_name = ""
+
+
+# What prepare checkpoints about the media; cleared together when the media change or fail.
+MEDIA_STATE = (
+    "images", "image_upload", "video", "video_parts", "etags", "upload_token", "video_finalized",
+    "document", "document_url", "document_uploaded", "media_ready",
+)  # fmt: skip
+
+
+def _media_key(content: Content) -> str:
+    """What the uploads were made from: stable names (never signed, expiring URLs)."""
+    sources = [m.storage_name or m.url.split("?", 1)[0] for m in content.media]
+    raw = "|".join([content.post_type, content.link, *sources])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def _alt(text: str) -> dict[str, str]:

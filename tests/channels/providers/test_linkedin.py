@@ -18,6 +18,7 @@ from channels.services import connection_refresh
 from publishing.models import PostTarget
 from tests.channels.providers.contract import settle
 from tests.factories import MediaFactory, PostFactory
+from tests.fakes.linkedin import li_error
 from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db
@@ -463,3 +464,36 @@ def test_the_composer_saves_a_linkedin_version_with_its_visibility(
         "linkedin_customise": "on", "linkedin_caption": "Just for LinkedIn (members)",
     }, HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
     assert "29 / 3000 characters" in check  # two escaped parentheses count
+
+
+def test_after_failed_processing_a_retry_uploads_the_media_again(connected, fake_linkedin):
+    from publishing.targets import target_retry
+    from publishing.transitions import Actor
+
+    fake_linkedin.fail_processing = True
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/a.jpg")]))
+    assert (target.status, target.error_code) == ("failed", "media_processing_failed")
+    fake_linkedin.fail_processing = False
+    target_retry(target=target, actor=Actor(label="test"))
+    target = settle(target)
+    assert target.status == "published", target.error_message
+    assert len(fake_linkedin.calls("POST", "/rest/images")) == 2
+    (post,) = fake_linkedin.published()
+    assert post.content["media"]["id"] == target.platform_state["images"][0]
+
+
+def test_changed_media_are_uploaded_anew_on_retry(connected, fake_linkedin):
+    from publishing.targets import target_retry
+    from publishing.transitions import Actor
+
+    fake_linkedin.fail(li_error(400, "ILLEGAL_ARGUMENT", "Bad post"), path="/rest/posts")
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/a.jpg")]))
+    assert target.status == "failed"
+    first = target.platform_state["images"]
+    target.post.media.update(url=f"{FILES}/b.jpg")
+    target_retry(target=target, actor=Actor(label="test"))
+    target = settle(target)
+    assert target.status == "published"
+    assert target.platform_state["images"] != first
+    (post,) = fake_linkedin.published()
+    assert post.content["media"]["id"] == target.platform_state["images"][0]
