@@ -15,7 +15,8 @@ Switches beyond FakeServer's: `expire_access_tokens`, `revoke`, `fail_500`, `fai
 `processing_polls` (polls an asset stays PROCESSING), `fail_processing` (PROCESSING_FAILED),
 `png_corrupt` (a PNG upload fails processing with "corrupt header", as peers report),
 `omit_post_id` (201 with no id and nothing posted), `ghost_posts` (201 with an id LinkedIn then
-does not show), `member_reads_denied` (member tokens cannot read images/documents).
+does not show), `member_reads_denied` (member tokens cannot read images/documents), `acls_denied` (no page
+scopes) and `statistics_denied` (no page statistics).
 
 Media the app fetches by URL are served under https://files.example.org/ (see `rewrites`).
 Run alone: `python -m tests.fakes.linkedin 8105`.
@@ -100,6 +101,8 @@ class FakeLinkedIn(FakeServer):
         self.omit_post_id = False
         self.ghost_posts = False
         self.member_reads_denied = True
+        self.acls_denied = False  # the member granted no page scopes
+        self.statistics_denied = False  # no rw_organization_admin: page statistics refused
         self.assets: dict[str, Asset] = {}
         self.posts: dict[str, Post] = {}
         self.files: dict[str, bytes] = {}  # path under /files/ -> bytes, to override the defaults
@@ -258,6 +261,9 @@ class FakeLinkedIn(FakeServer):
         return Response(400, {"error": "unsupported_grant_type", "error_description": "?"})
 
     def _acls(self, request: Request) -> Response:
+        if self.acls_denied:
+            return li_error(403, "ACCESS_DENIED", "Not enough permissions to access: "
+                            "organizationAcls.FINDER-roleAssignee")  # fmt: skip
         if request.query.get("q") != "roleAssignee":
             return li_error(400, "ILLEGAL_ARGUMENT", "q=roleAssignee required")
         start, count = int(request.query.get("start") or 0), int(request.query.get("count") or 10)
@@ -502,7 +508,7 @@ class FakeLinkedIn(FakeServer):
 
     def _share_statistics(self, request: Request) -> Response:
         org = request.query.get("organizationalEntity", "")
-        if org not in self.organizations:
+        if org not in self.organizations or self.statistics_denied:
             return li_error(403, "ACCESS_DENIED", "Not an administrator of this organization")
         elements = []
         for key, field_name in (("shares", "share"), ("ugcPosts", "ugcPost")):

@@ -44,6 +44,8 @@ def linkedin_metrics(http: PlatformHTTP, requests: list[MetricsRequest]) -> list
                 headers=headers,
             )
         except PlatformError as exc:
+            if exc.http_status == 403:  # no page-statistics scope or role: counts still come
+                continue
             for post in posts:
                 org_errors[post] = exc
             continue

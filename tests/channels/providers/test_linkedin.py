@@ -497,3 +497,20 @@ def test_changed_media_are_uploaded_anew_on_retry(connected, fake_linkedin):
     assert target.platform_state["images"] != first
     (post,) = fake_linkedin.published()
     assert post.content["media"]["id"] == target.platform_state["images"][0]
+
+
+def test_a_member_without_page_scopes_connects_their_own_profile(
+    fake_linkedin, account, owner_client
+):
+    fake_linkedin.acls_denied = True
+    assert connect(platform="linkedin", account=account, client=owner_client).status_code == 302
+    assert [p.external_id for p in Profile.objects.filter(platform="linkedin")] == [MEMBER]
+
+
+def test_page_posts_without_statistics_access_still_get_their_counts(connected, fake_linkedin):
+    fake_linkedin.statistics_denied = True
+    target = settle(make_target(profile_for(PAGE)))
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert metrics_collect().collected == 1
+    snapshot = MetricSnapshot.objects.get(target=target, window="1h")
+    assert snapshot.likes is not None and snapshot.views is None
