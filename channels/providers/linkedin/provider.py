@@ -81,8 +81,9 @@ LIMITS = PlatformLimits(
             video_min_s=3,
             video_max_s=30 * 60,
         ),
-        "document": TypeLimits(0, 0, frozenset({"image"}), title_max=400),
-        "article": TypeLimits(0, 0, frozenset({"image"}), title_max=400),
+        # The PDF or the article is the post's link (validate requires it), never a media item.
+        "document": TypeLimits(0, 0, frozenset({"image"})),
+        "article": TypeLimits(0, 0, frozenset({"image"})),
     },
 )
 
@@ -124,7 +125,7 @@ def classify_linkedin_error(response: requests.Response) -> PlatformError | None
     sent = getattr(response.request, "headers", None) or {}
     code = str(body.get("code") or body.get("serviceErrorCode") or status)
     message = str(body.get("message") or body.get("error_description") or response.reason or "")
-    if status == 426 or code in ("NONEXISTENT_VERSION", "VERSION_MISSING"):
+    if status == 426 or code == "NONEXISTENT_VERSION":
         return PlatformError(
             PERMANENT,
             "linkedin_version_sunset",

@@ -514,3 +514,11 @@ def test_page_posts_without_statistics_access_still_get_their_counts(connected, 
         assert metrics_collect().collected == 1
     snapshot = MetricSnapshot.objects.get(target=target, window="1h")
     assert snapshot.likes is not None and snapshot.views is None
+
+
+def test_a_malformed_version_setting_says_how_to_write_it(connected, fake_linkedin, settings):
+    settings.LINKEDIN_VERSION = "2026-10"
+    target = settle(make_target(profile_for(PAGE)))
+    assert (target.status, target.error_code) == ("failed", "linkedin_version_invalid")
+    assert "LINKEDIN_VERSION is '2026-10'" in target.error_message
+    assert "YYYYMM" in target.error_message and fake_linkedin.published() == []
