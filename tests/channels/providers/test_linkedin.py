@@ -522,3 +522,13 @@ def test_a_malformed_version_setting_says_how_to_write_it(connected, fake_linked
     assert (target.status, target.error_code) == ("failed", "linkedin_version_invalid")
     assert "LINKEDIN_VERSION is '2026-10'" in target.error_message
     assert "YYYYMM" in target.error_message and fake_linkedin.published() == []
+
+
+def test_member_image_posts_go_out_though_members_cannot_read_their_images(
+    connected, fake_linkedin
+):
+    target = settle(make_target(profile_for(MEMBER), media=[("image", f"{FILES}/a.jpg")]))
+    assert target.status == "published", target.error_message
+    assert fake_linkedin.calls("GET", "/rest/images/")  # looked, was refused (403), went on
+    (post,) = fake_linkedin.published()
+    assert post.author == MEMBER and post.content["media"]["id"].startswith("urn:li:image:")
