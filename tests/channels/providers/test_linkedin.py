@@ -532,3 +532,40 @@ def test_member_image_posts_go_out_though_members_cannot_read_their_images(
     assert fake_linkedin.calls("GET", "/rest/images/")  # looked, was refused (403), went on
     (post,) = fake_linkedin.published()
     assert post.author == MEMBER and post.content["media"]["id"].startswith("urn:li:image:")
+
+
+def test_a_worker_lost_after_the_create_is_settled_from_the_author_s_posts(
+    connected, fake_linkedin
+):
+    import time
+
+    from publishing.dispatch import targets_reconcile_stuck
+    from tests.fakes.linkedin import Post as FakePost
+
+    target = make_target(profile_for(PAGE), caption="Crash (after) create")
+    sent = int(time.time() * 1000)
+    fake_linkedin.posts["urn:li:share:42"] = FakePost(
+        urn="urn:li:share:42", author=PAGE, commentary=little_text("Crash (after) create"),
+        visibility="PUBLIC", content={}, created_at=sent + 500,
+    )  # fmt: skip
+    PostTarget.objects.filter(pk=target.pk).update(
+        status="publishing", claim_token="lost", claimed_at=timezone.now() - timedelta(hours=1),
+        platform_state={"post_requested_at": sent, "media_ready": True},
+    )  # fmt: skip
+    assert targets_reconcile_stuck() == 1
+    target.refresh_from_db()
+    assert (target.status, target.platform_post_id) == ("published", "urn:li:share:42")
+    assert not fake_linkedin.calls("POST", "/rest/posts") and len(fake_linkedin.published()) == 1
+
+
+def test_a_worker_lost_before_the_create_publishes_once_later(connected, fake_linkedin):
+    from publishing.dispatch import targets_reconcile_stuck
+
+    target = make_target(profile_for(PAGE))
+    PostTarget.objects.filter(pk=target.pk).update(
+        status="publishing", claim_token="lost", claimed_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    assert targets_reconcile_stuck() == 1
+    target.refresh_from_db()
+    assert target.status == "scheduled"
+    assert settle(target).status == "published" and len(fake_linkedin.published()) == 1
