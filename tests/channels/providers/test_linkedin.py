@@ -569,3 +569,47 @@ def test_a_worker_lost_before_the_create_publishes_once_later(connected, fake_li
     target.refresh_from_db()
     assert target.status == "scheduled"
     assert settle(target).status == "published" and len(fake_linkedin.published()) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "outcome"),
+    [
+        (422, "UNPROCESSABLE_ENTITY", ("scheduled", 1)),  # e.g. media not ready: try again
+        (409, "DUPLICATE_POST", ("failed", 1)),
+        (400, "FIELD_LENGTH_TOO_LONG", ("failed", 1)),
+    ],
+)
+def test_refusals_of_the_create_are_classified(connected, fake_linkedin, status, code, outcome):
+    from publishing.dispatch import dispatch_due
+
+    fake_linkedin.fail(li_error(status, code, "Refused"), path="/rest/posts", method="POST")
+    target = make_target(profile_for(PAGE))
+    with time_machine.travel(timezone.now(), tick=False):
+        dispatch_due()
+    target.refresh_from_db()
+    assert (target.status, target.attempts) == outcome and target.error_code == code
+    assert "LinkedIn" in target.error_message or status == 422
+
+
+def test_a_post_linkedin_will_not_let_us_read_keeps_its_id(connected, fake_linkedin):
+    fake_linkedin.fail(li_error(403, "ACCESS_DENIED", "No read"), path="/rest/posts/", method="GET")
+    target = settle(make_target(profile_for(MEMBER)))
+    assert target.status == "published" and target.platform_post_id.startswith("urn:li:share:")
+
+
+def test_a_document_link_that_is_no_pdf_fails_before_upload(connected, fake_linkedin):
+    fake_linkedin.files["deck.pdf"] = b"<html>Sign in to download</html>"
+    target = settle(make_target(profile_for(PAGE), "document", link=f"{FILES}/deck.pdf"))
+    assert (target.status, target.error_code) == ("failed", "document_not_pdf")
+    assert not fake_linkedin.calls("POST", "/rest/documents")
+
+
+def test_media_larger_than_linkedin_takes_are_not_fetched_whole(
+    connected, fake_linkedin, monkeypatch
+):
+    from channels.providers.linkedin import media
+
+    monkeypatch.setattr(media, "MAX_FETCH_BYTES", 1024 * 1024)
+    target = settle(make_target(profile_for(PAGE), "video", media=[("video", f"{FILES}/v.mp4")]))
+    assert (target.status, target.error_code) == ("failed", "media_too_large")
+    assert not fake_linkedin.calls("POST", "/rest/videos")
