@@ -399,14 +399,26 @@ class LinkedInProvider(Provider):
 
     def _put(self, request: PublishRequest, url: str, data, mime: str) -> requests.Response:
         request.keep_alive()
-        return self.http.request(
-            "PUT",
-            url,
-            expect_json=False,
-            allow_redirects=False,
-            data=data,
-            headers={"Authorization": f"Bearer {request.access_token}", "Content-Type": mime},
-        )
+        try:
+            return self.http.request(
+                "PUT",
+                url,
+                expect_json=False,
+                allow_redirects=False,
+                data=data,
+                headers={"Authorization": f"Bearer {request.access_token}", "Content-Type": mime},
+            )
+        except PlatformError as exc:
+            if exc.http_status in (403, 404, 410):  # the upload URL expired or is gone
+                request.checkpoint(dict.fromkeys(MEDIA_STATE))
+                raise PlatformError(
+                    TRANSIENT, "upload_url_expired",
+                    "LinkedIn no longer takes bytes at the upload address it gave; the media "
+                    "will be uploaded again from the start.", http_status=exc.http_status,
+                ) from exc  # fmt: skip
+            if exc.http_status == 400:  # refused bytes: a retry after a fix uploads afresh
+                request.checkpoint(dict.fromkeys(MEDIA_STATE))
+            raise
 
     def _upload_images(self, request: PublishRequest) -> None:
         images = list(request.state.get("images") or [])

@@ -613,3 +613,12 @@ def test_media_larger_than_linkedin_takes_are_not_fetched_whole(
     target = settle(make_target(profile_for(PAGE), "video", media=[("video", f"{FILES}/v.mp4")]))
     assert (target.status, target.error_code) == ("failed", "media_too_large")
     assert not fake_linkedin.calls("POST", "/rest/videos")
+
+
+def test_an_expired_upload_address_starts_the_upload_again(connected, fake_linkedin):
+    fake_linkedin.fail(li_error(403, "ACCESS_DENIED", "Upload URL expired"), path="/dms-uploads/")
+    target = settle(make_target(profile_for(PAGE), media=[("image", f"{FILES}/a.jpg")]))
+    assert target.status == "published", target.error_message
+    assert len(fake_linkedin.calls("POST", "/rest/images")) == 2  # a fresh initializeUpload
+    (post,) = fake_linkedin.published()
+    assert post.content["media"]["id"] == target.platform_state["images"][0]
