@@ -61,6 +61,9 @@ VERIFY_TRIES = 3  # a created post LinkedIn does not show after this many looks 
 RECENT_POSTS = 20
 CLOCK_SKEW_MS = 60_000
 
+# Videos, documents and articles carry a title. LinkedIn documents no limit: this is our own
+# title field's length, declared so the composer offers LinkedIn its own title.
+TITLE_MAX = 300
 _IMAGES = dict(
     # JPEG and GIF as they are; a library PNG/WebP goes as its JPEG rendition (see media.py).
     image_mime=frozenset({"image/jpeg", "image/gif"}),
@@ -80,10 +83,11 @@ LIMITS = PlatformLimits(
             video_max_bytes=500 * MB,
             video_min_s=3,
             video_max_s=30 * 60,
+            title_max=TITLE_MAX,
         ),
         # The PDF or the article is the post's link (validate requires it), never a media item.
-        "document": TypeLimits(0, 0, frozenset({"image"})),
-        "article": TypeLimits(0, 0, frozenset({"image"})),
+        "document": TypeLimits(0, 0, frozenset({"image"}), title_max=TITLE_MAX),
+        "article": TypeLimits(0, 0, frozenset({"image"}), title_max=TITLE_MAX),
     },
 )
 
