@@ -532,8 +532,7 @@ class LinkedInProvider(Provider):
             "POST", f"{REST}/posts", expect_json=False, json=body,
             headers=self._headers(request.access_token),
         )  # fmt: skip
-        urn = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id") or ""
-        urn = urn.strip()
+        urn = response.headers.get("x-restli-id", "").strip()
         if not urn:
             # A 201 without an id is no proof of a post: look it up before saying anything.
             raise PlatformError(
