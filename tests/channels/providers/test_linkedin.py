@@ -622,3 +622,25 @@ def test_an_expired_upload_address_starts_the_upload_again(connected, fake_linke
     assert len(fake_linkedin.calls("POST", "/rest/images")) == 2  # a fresh initializeUpload
     (post,) = fake_linkedin.published()
     assert post.content["media"]["id"] == target.platform_state["images"][0]
+
+
+def test_an_uploaded_video_goes_part_by_part_from_storage(connected, fake_linkedin):
+    from django.core.files.base import ContentFile
+
+    from publishing.models import PostMedia
+
+    post = PostFactory(account=connected.account, post_type="video", caption="Behind the bar")
+    media = PostMedia(post=post, kind="video", mime_type="video/mp4")
+    body = bytes(range(256)) * (9 * 1024 * 4 + 7)  # ~9.4 MB: three parts
+    media.file.save("clip.mp4", ContentFile(body), save=True)
+    target = PostTarget.objects.create(
+        post=post, profile=profile_for(PAGE), status="scheduled", scheduled_at=timezone.now(),
+        posting_mode="automatic",
+    )  # fmt: skip
+    target = settle(target)
+    assert target.status == "published", target.error_message
+    (video,) = [a for a in fake_linkedin.assets.values() if a.kind == "video"]
+    assert video.size == len(body) and len(video.parts) == 3
+    sent = b"".join(r.body for r in fake_linkedin.requests if "/part/" in r.path)
+    assert sent == body
+    assert not fake_linkedin.calls("GET", "/files/")  # our own file, not fetched over HTTP
