@@ -8,6 +8,7 @@ mislabelled file never goes out as an image. Large files are never held in memor
 we hold is read part by part from storage, a URL is streamed to a temporary file first.
 """
 
+import hashlib
 import io
 import ipaddress
 import socket
@@ -22,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from channels.http import PERMANENT, TRANSIENT, PlatformError, PlatformHTTP, rewrite_url
 from channels.limits import MB
+from channels.providers.content import Content
 
 # Fetching external media: never more than LinkedIn would take (video 500 MB).
 MAX_FETCH_BYTES = 500 * MB
@@ -46,6 +48,28 @@ def media_file(http: PlatformHTTP, item, label: str) -> Iterator[tuple[IO[bytes]
         size = _fetch(http, item.url, label, handle)
         handle.seek(0)
         yield handle, size
+
+
+class MediaLink:
+    """A linked file (a document post's PDF) read like a media item."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.storage_name = ""
+
+
+# What prepare checkpoints about the media; cleared together when the media change or fail.
+MEDIA_STATE = (
+    "images", "image_upload", "video", "video_parts", "etags", "upload_token", "video_finalized",
+    "document", "document_url", "document_uploaded", "media_ready",
+)  # fmt: skip
+
+
+def media_key(content: Content) -> str:
+    """What the uploads were made from: stable names (never signed, expiring URLs)."""
+    sources = [m.storage_name or m.url.split("?", 1)[0] for m in content.media]
+    raw = "|".join([content.post_type, content.link, *sources])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def media_bytes(http: PlatformHTTP, item, label: str) -> bytes:

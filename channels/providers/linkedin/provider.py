@@ -9,15 +9,14 @@ gave it, and that URN is checked to exist (Company Page posts have been seen to 
 nothing posted).
 """
 
-import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.utils import timezone
 
-from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
+from channels.http import PERMANENT, TRANSIENT, PlatformError
 from channels.limits import MB, PlatformLimits, TypeLimits
 from channels.providers.base import (
     Content,
@@ -34,21 +33,23 @@ from channels.providers.base import (
 )
 from channels.providers.linkedin.api import (
     API,
-    DEFAULT_VERSION,
     MEMBER_ANALYTICS_SCOPE,
     OAUTH,
     ORG_PREFIX,
     REST,
-    VERSION_SETTING,
     enc,
     is_org,
     rest_headers,
 )
+from channels.providers.linkedin.errors import classify_linkedin_error
 from channels.providers.linkedin.media import (
+    MEDIA_STATE,
+    MediaLink,
     check_pdf,
     image_for_linkedin,
     media_bytes,
     media_file,
+    media_key,
     read_range,
 )
 from channels.providers.linkedin.metrics import linkedin_metrics
@@ -110,75 +111,6 @@ OPTIONS = (
         profile_default=True,
     ),
 )
-
-AUTH_CODES = {"INVALID_ACCESS_TOKEN", "REVOKED_ACCESS_TOKEN", "EXPIRED_ACCESS_TOKEN"}
-
-
-def _body(response: requests.Response) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def classify_linkedin_error(response: requests.Response) -> PlatformError | None:
-    """Rest.li's envelope {status, serviceErrorCode, code, message} (PLATFORMS.md §5.4)."""
-    status = response.status_code
-    body = _body(response)
-    sent = getattr(response.request, "headers", None) or {}
-    code = str(body.get("code") or body.get("serviceErrorCode") or status)
-    message = str(body.get("message") or body.get("error_description") or response.reason or "")
-    if status == 426 or code == "NONEXISTENT_VERSION":
-        return PlatformError(
-            PERMANENT,
-            "linkedin_version_sunset",
-            f"LinkedIn no longer serves API version {sent.get('LinkedIn-Version', '?')} "
-            f"({code}); set {VERSION_SETTING} to a current version (YYYYMM, e.g. "
-            f"{DEFAULT_VERSION} or later), restart, then retry the post.",
-            http_status=status,
-        )
-    if body.get("error") == "invalid_grant":  # the token endpoint: the grant is gone
-        return PlatformError(AUTH, "invalid_grant", message, http_status=status)
-    if status == 401 or code in AUTH_CODES:
-        return PlatformError(AUTH, code, f"LinkedIn refused the access token: {message}",
-                             http_status=status)  # fmt: skip
-    if status == 429:
-        return PlatformError(
-            RATE_LIMITED, code, f"LinkedIn's rate limit was reached: {message}",
-            retry_after=_rate_wait(response, message), http_status=status,
-        )  # fmt: skip
-    if status == 403:
-        return PlatformError(
-            PERMANENT,
-            code if code != "403" else "ACCESS_DENIED",
-            f"LinkedIn denied access ({message}). The person who connected must still be an "
-            "administrator or content administrator of the page, and the connection needs its "
-            "posting permissions: reconnect LinkedIn on the Channels page.",
-            http_status=status,
-        )
-    if status == 422:  # e.g. media not AVAILABLE yet: worth trying again shortly
-        return PlatformError(TRANSIENT, code, message, http_status=status)
-    if status == 409:
-        return PlatformError(
-            PERMANENT, code, f"LinkedIn refused a duplicate post: {message}", http_status=status
-        )
-    if status >= 500:
-        return PlatformError(TRANSIENT, code, message, http_status=status, maybe_delivered=True)
-    return PlatformError(PERMANENT, code, f"LinkedIn refused the request: {message}",
-                         http_status=status)  # fmt: skip
-
-
-def _rate_wait(response: requests.Response, message: str) -> float | None:
-    """Retry-After when given; a daily quota resets at 00:00 UTC (PLATFORMS.md §5.3)."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    if "DAY" in message.upper():
-        now = timezone.now().astimezone(UTC)
-        midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
-        return (midnight - now).total_seconds()
-    return None
 
 
 def _item_label(index: int) -> str:
@@ -368,7 +300,7 @@ class LinkedInProvider(Provider):
         state = request.state
         if state.get("post_urn"):
             return
-        key = _media_key(request.content)
+        key = media_key(request.content)
         if state.get("media_key") != key:
             # New media (or a first run): what an earlier attempt uploaded is not this post's.
             request.checkpoint({**dict.fromkeys(MEDIA_STATE), "media_key": key})
@@ -673,28 +605,6 @@ class LinkedInProvider(Provider):
     # Metrics ----------------------------------------------------------------------------------
     def fetch_metrics(self, requests: list[MetricsRequest]) -> list[Metrics]:
         return linkedin_metrics(self.http, requests)
-
-
-class MediaLink:
-    """A linked file (a document post's PDF) read like a media item."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.storage_name = ""
-
-
-# What prepare checkpoints about the media; cleared together when the media change or fail.
-MEDIA_STATE = (
-    "images", "image_upload", "video", "video_parts", "etags", "upload_token", "video_finalized",
-    "document", "document_url", "document_uploaded", "media_ready",
-)  # fmt: skip
-
-
-def _media_key(content: Content) -> str:
-    """What the uploads were made from: stable names (never signed, expiring URLs)."""
-    sources = [m.storage_name or m.url.split("?", 1)[0] for m in content.media]
-    raw = "|".join([content.post_type, content.link, *sources])
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def _alt(text: str) -> dict[str, str]:
