@@ -16,7 +16,8 @@ Switches beyond FakeServer's: `expire_access_tokens`, `revoke`, `fail_500`, `fai
 `png_corrupt` (a PNG upload fails processing with "corrupt header", as peers report),
 `omit_post_id` (201 with no id and nothing posted), `ghost_posts` (201 with an id LinkedIn then
 does not show), `member_reads_denied` (member tokens cannot read images/documents), `acls_denied` (no page
-scopes) and `statistics_denied` (no page statistics).
+scopes), `statistics_denied` (no page statistics) and `social_batch` (off: the batch
+socialActions finder is refused).
 
 Media the app fetches by URL are served under https://files.example.org/ (see `rewrites`).
 Run alone: `python -m tests.fakes.linkedin 8105`.
@@ -103,6 +104,7 @@ class FakeLinkedIn(FakeServer):
         self.member_reads_denied = True
         self.acls_denied = False  # the member granted no page scopes
         self.statistics_denied = False  # no rw_organization_admin: page statistics refused
+        self.social_batch = True  # False: the ids=List(...) batch finder answers 400
         self.assets: dict[str, Asset] = {}
         self.posts: dict[str, Post] = {}
         self.files: dict[str, bytes] = {}  # path under /files/ -> bytes, to override the defaults
@@ -204,7 +206,13 @@ class FakeLinkedIn(FakeServer):
         if path.startswith("socialActions/") and path.endswith("/comments"):
             return self._comments(request, unquote(path.split("/")[1]))
         if path == "socialActions" and method == "GET":
+            if not self.social_batch:
+                return li_error(400, "ILLEGAL_ARGUMENT", "Batch get is not supported here")
             return self._social_batch(request)
+        if path.startswith("socialActions/") and method == "GET":
+            urn = unquote(path.removeprefix("socialActions/"))
+            found = self._social(urn)
+            return Response(200, found) if found else li_error(404, "NOT_FOUND", "No post")
         if path == "organizationalEntityShareStatistics":
             return self._share_statistics(request)
         if path == "memberCreatorPostAnalytics":
@@ -492,19 +500,21 @@ class FakeLinkedIn(FakeServer):
     # metrics -----------------------------------------------------------------------------------
     def _social_batch(self, request: Request) -> Response:
         urns = _list_param(request.query.get("ids", ""))
-        results = {}
-        for urn in urns:
-            post = self.posts.get(urn)
-            if post is None or post.ghost:
-                continue
-            seed = int(urn.rsplit(":", 1)[1][-3:])
-            results[urn] = {
-                "likesSummary": {"totalLikes": 10 + seed % 7, "likedByCurrentUser": False},
-                "commentsSummary": {"totalFirstLevelComments": len(post.comments),
-                                    "aggregatedTotalComments": len(post.comments)},
-                "target": urn,
-            }  # fmt: skip
-        return Response(200, {"results": results, "errors": {}, "statuses": {}})
+        results = {urn: self._social(urn) for urn in urns}
+        return Response(200, {"results": {k: v for k, v in results.items() if v}, "errors": {},
+                              "statuses": {}})  # fmt: skip
+
+    def _social(self, urn: str) -> dict:
+        post = self.posts.get(urn)
+        if post is None or post.ghost:
+            return {}
+        seed = int(urn.rsplit(":", 1)[1][-3:])
+        return {
+            "likesSummary": {"totalLikes": 10 + seed % 7, "likedByCurrentUser": False},
+            "commentsSummary": {"totalFirstLevelComments": len(post.comments),
+                                "aggregatedTotalComments": len(post.comments)},
+            "target": urn,
+        }  # fmt: skip
 
     def _share_statistics(self, request: Request) -> Response:
         org = request.query.get("organizationalEntity", "")

@@ -17,13 +17,7 @@ MEMBER_QUERIES = {"IMPRESSION": "views", "MEMBERS_REACHED": "reach", "RESHARE": 
 
 def linkedin_metrics(http: PlatformHTTP, requests: list[MetricsRequest]) -> list[Metrics]:
     headers = rest_headers(requests[0].access_token)
-    urns = [r.platform_post_id for r in requests]
-    social = (
-        http.get(
-            f"{REST}/socialActions?ids=List({','.join(enc(u) for u in urns)})", headers=headers
-        ).get("results")
-        or {}
-    )
+    social = _social_actions(http, [r.platform_post_id for r in requests], headers)
 
     by_org: dict[str, list[str]] = defaultdict(list)
     for request in requests:
@@ -44,7 +38,7 @@ def linkedin_metrics(http: PlatformHTTP, requests: list[MetricsRequest]) -> list
                 headers=headers,
             )
         except PlatformError as exc:
-            if exc.http_status == 403:  # no page-statistics scope or role: counts still come
+            if exc.http_status in (400, 403, 404):  # no statistics scope or role: counts stand
                 continue
             for post in posts:
                 org_errors[post] = exc
@@ -85,6 +79,27 @@ def linkedin_metrics(http: PlatformHTTP, requests: list[MetricsRequest]) -> list
                 metrics.raw["memberAnalyticsError"] = exc.code  # socialActions counts stand
         results.append(metrics)
     return results
+
+
+def _social_actions(http: PlatformHTTP, urns: list[str], headers: dict) -> dict[str, dict]:
+    """Likes and comments per post: one batch call; where the batch finder is refused, each
+    post on its own (the documented single read)."""
+    try:
+        page = http.get(
+            f"{REST}/socialActions?ids=List({','.join(enc(u) for u in urns)})", headers=headers
+        )
+        return page.get("results") or {}
+    except PlatformError as exc:
+        if exc.http_status not in (400, 404, 405):
+            raise
+    found: dict[str, dict] = {}
+    for urn in urns:
+        try:
+            found[urn] = http.get(f"{REST}/socialActions/{enc(urn)}", headers=headers)
+        except PlatformError as exc:
+            if exc.http_status != 404:
+                raise
+    return found
 
 
 def _member_totals(http: PlatformHTTP, metrics: Metrics, urn: str, headers: dict) -> None:

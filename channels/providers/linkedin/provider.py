@@ -260,7 +260,7 @@ class LinkedInProvider(Provider):
                     f"{API}/v2/organizationAcls?{query}", headers=self._headers(token)
                 )
             except PlatformError as exc:
-                if exc.http_status == 403:  # no page scopes granted: the member posts alone
+                if exc.http_status in (403, 404):  # no page scopes: the member posts alone
                     return acls
                 raise
             elements = page.get("elements") or []
@@ -521,8 +521,10 @@ class LinkedInProvider(Provider):
         try:
             self.http.get(f"{REST}/posts/{enc(urn)}", headers=self._headers(request.access_token))
         except PlatformError as exc:
-            if exc.http_status != 404:
-                return _published(urn)  # e.g. member tokens may not read posts: the id stands
+            if exc.http_status != 404 or self._listed(request, urn) is not False:
+                # Member tokens may not read posts, and only the author's own list saying it
+                # lacks the post counts as "not there": otherwise the id stands.
+                return _published(urn)
             misses = int(request.state.get("verify_misses") or 0) + 1
             if misses < VERIFY_TRIES:
                 request.checkpoint({"verify_misses": misses})
@@ -552,14 +554,25 @@ class LinkedInProvider(Provider):
         request.checkpoint({"post_urn": urn})
         return _published(urn)
 
-    def _find_post(self, request: PublishRequest) -> str | None:
-        author = request.profile_external_id
-        since = int(request.state.get("post_requested_at") or 0) - CLOCK_SKEW_MS
-        commentary = little_text(request.content.caption or "")
-        page = self.http.get(
-            f"{REST}/posts?q=author&author={enc(author)}&count={RECENT_POSTS}&sortBy=LAST_MODIFIED",
+    def _listed(self, request: PublishRequest, urn: str) -> bool | None:
+        """Whether the author's recent posts include `urn`; None when they cannot be read."""
+        try:
+            page = self._recent_posts(request)
+        except PlatformError:
+            return None
+        return any(str(post.get("id")) == urn for post in page.get("elements") or [])
+
+    def _recent_posts(self, request: PublishRequest) -> dict:
+        return self.http.get(
+            f"{REST}/posts?q=author&author={enc(request.profile_external_id)}"
+            f"&count={RECENT_POSTS}&sortBy=LAST_MODIFIED",
             headers=self._headers(request.access_token),
         )
+
+    def _find_post(self, request: PublishRequest) -> str | None:
+        since = int(request.state.get("post_requested_at") or 0) - CLOCK_SKEW_MS
+        commentary = little_text(request.content.caption or "")
+        page = self._recent_posts(request)
         for post in page.get("elements") or []:
             created = int(post.get("createdAt") or post.get("publishedAt") or 0)
             if (post.get("commentary") or "") == commentary and created >= since:

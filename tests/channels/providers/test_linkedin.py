@@ -644,3 +644,30 @@ def test_an_uploaded_video_goes_part_by_part_from_storage(connected, fake_linked
     sent = b"".join(r.body for r in fake_linkedin.requests if "/part/" in r.path)
     assert sent == body
     assert not fake_linkedin.calls("GET", "/files/")  # our own file, not fetched over HTTP
+
+
+def test_a_post_linkedin_cannot_look_up_by_id_stands_when_its_list_cannot_tell(
+    connected, fake_linkedin
+):
+    """Only the author's own list saying the post is missing fails it: a look-up by id that
+    404s while the list cannot be read (or shows the post) keeps the id."""
+    missing = li_error(404, "NOT_FOUND", "No route")
+    fake_linkedin.fail(missing, path="/rest/posts/", method="GET")
+    target = settle(make_target(profile_for(PAGE)))
+    assert target.status == "published" and len(fake_linkedin.published()) == 1
+    fake_linkedin.fail(missing, path="/rest/posts/", method="GET")
+    fake_linkedin.fail(li_error(403, "ACCESS_DENIED", "No list"), path="/rest/posts", method="GET")
+    target = settle(make_target(profile_for(PAGE), caption="Second"))
+    assert target.status == "published" and len(fake_linkedin.published()) == 2
+
+
+def test_without_the_batch_finder_each_post_is_read_on_its_own(connected, fake_linkedin):
+    fake_linkedin.social_batch = False
+    fake_linkedin.statistics_denied = True
+    first = settle(make_target(profile_for(PAGE), caption="One"))
+    second = settle(make_target(profile_for(PAGE), caption="Two"))
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert metrics_collect().collected == 2
+    for target in (first, second):
+        assert MetricSnapshot.objects.get(target=target, window="1h").likes is not None
+    assert len(fake_linkedin.calls("GET", "/rest/socialActions/")) == 2
