@@ -574,8 +574,10 @@ class LinkedInProvider(Provider):
         commentary = little_text(request.content.caption or "")
         page = self._recent_posts(request)
         for post in page.get("elements") or []:
-            created = int(post.get("createdAt") or post.get("publishedAt") or 0)
-            if (post.get("commentary") or "") == commentary and created >= since:
+            created = post.get("createdAt") or post.get("publishedAt") or post.get("lastModifiedAt")
+            if created and int(created) < since:
+                continue  # an older post with the same text is not the one we just sent
+            if (post.get("commentary") or "") == commentary:
                 return str(post["id"])
         return None
 

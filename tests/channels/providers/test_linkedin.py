@@ -671,3 +671,20 @@ def test_without_the_batch_finder_each_post_is_read_on_its_own(connected, fake_l
     for target in (first, second):
         assert MetricSnapshot.objects.get(target=target, window="1h").likes is not None
     assert len(fake_linkedin.calls("GET", "/rest/socialActions/")) == 2
+
+
+def test_an_older_post_with_the_same_text_is_not_taken_for_a_lost_one(connected, fake_linkedin):
+    from tests.fakes.linkedin import Post as FakePost
+
+    fake_linkedin.posts["urn:li:share:41"] = FakePost(
+        urn="urn:li:share:41", author=PAGE, commentary=little_text("Same words"),
+        visibility="PUBLIC", content={}, created_at=1_700_000_000_000,
+    )  # fmt: skip
+    fake_linkedin.omit_post_id = True  # the create posts nothing and says no id
+    target = make_target(profile_for(PAGE), caption="Same words")
+    with time_machine.travel(timezone.now(), tick=False):
+        from publishing.dispatch import dispatch_due
+
+        dispatch_due()
+    target.refresh_from_db()
+    assert target.status == "scheduled" and target.platform_post_id == ""
