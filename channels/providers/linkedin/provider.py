@@ -560,7 +560,10 @@ class LinkedInProvider(Provider):
             page = self._recent_posts(request)
         except PlatformError:
             return None
-        return any(str(post.get("id")) == urn for post in page.get("elements") or [])
+        posts = page.get("elements") or []
+        if any(not post.get("id") for post in posts):
+            return None  # a list without ids cannot say what is missing
+        return any(str(post["id"]) == urn for post in posts)
 
     def _recent_posts(self, request: PublishRequest) -> dict:
         return self.http.get(
