@@ -18,6 +18,7 @@ from channels.services import connection_refresh
 from publishing.models import PostTarget
 from tests.channels.providers.contract import settle
 from tests.factories import MediaFactory, PostFactory
+from tests.fakes.linkedin import Post as FakePost
 from tests.fakes.linkedin import li_error
 from tests.helpers import connect
 
@@ -540,7 +541,6 @@ def test_a_worker_lost_after_the_create_is_settled_from_the_author_s_posts(
     import time
 
     from publishing.dispatch import targets_reconcile_stuck
-    from tests.fakes.linkedin import Post as FakePost
 
     target = make_target(profile_for(PAGE), caption="Crash (after) create")
     sent = int(time.time() * 1000)
@@ -674,8 +674,6 @@ def test_without_the_batch_finder_each_post_is_read_on_its_own(connected, fake_l
 
 
 def test_an_older_post_with_the_same_text_is_not_taken_for_a_lost_one(connected, fake_linkedin):
-    from tests.fakes.linkedin import Post as FakePost
-
     fake_linkedin.posts["urn:li:share:41"] = FakePost(
         urn="urn:li:share:41", author=PAGE, commentary=little_text("Same words"),
         visibility="PUBLIC", content={}, created_at=1_700_000_000_000,
@@ -688,3 +686,18 @@ def test_an_older_post_with_the_same_text_is_not_taken_for_a_lost_one(connected,
         dispatch_due()
     target.refresh_from_db()
     assert target.status == "scheduled" and target.platform_post_id == ""
+
+
+def test_a_post_list_without_ids_cannot_fail_a_post(connected, fake_linkedin, monkeypatch):
+    original = type(fake_linkedin)._post_json
+    monkeypatch.setattr(
+        type(fake_linkedin), "_post_json",
+        lambda self, post: {k: v for k, v in original(self, post).items() if k != "id"},
+    )  # fmt: skip
+    fake_linkedin.fail(li_error(404, "NOT_FOUND", "No route"), path="/rest/posts/", method="GET")
+    fake_linkedin.posts["urn:li:share:40"] = FakePost(
+        urn="urn:li:share:40", author=PAGE, commentary="Another", visibility="PUBLIC",
+        content={}, created_at=0,
+    )  # fmt: skip
+    target = settle(make_target(profile_for(PAGE)))
+    assert target.status == "published"
