@@ -127,3 +127,19 @@ def fake_x(settings):
                                    "client_secret": server.client_secret})  # fmt: skip
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake_linkedin(settings):
+    """A running fake LinkedIn (OAuth, Posts, Images/Videos/Documents APIs); media fetched by URL
+    come from it at https://files.example.org/."""
+    from tests.fakes.linkedin import FakeLinkedIn
+
+    server = FakeLinkedIn().start()
+    _point_at(
+        settings,
+        server,
+        linkedin={"client_id": server.client_id, "client_secret": server.client_secret},
+    )
+    yield server
+    server.stop()

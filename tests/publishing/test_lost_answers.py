@@ -72,6 +72,18 @@ def tiktok_target(account, owner_client, fake, upload):
     )  # fmt: skip
 
 
+def linkedin_target(account, owner_client, fake, upload):
+    assert connect(platform="linkedin", account=account, client=owner_client).status_code == 302
+    page = Profile.objects.get(platform="linkedin", external_id="urn:li:organization:1001")
+    post = PostFactory(account=account, caption="Hello (LinkedIn) #coffee")
+    if upload:  # two images, each uploaded (PUT) before the post
+        for n in range(2):
+            MediaFactory(post=post, url=f"https://files.example.org/{n}.jpg", position=n)
+    return PostTarget.objects.create(
+        post=post, profile=page, status="scheduled", scheduled_at=timezone.now()
+    )
+
+
 CASES = {
     "instagram": Case("fake_instagram", instagram_target, "/media_publish", "/media",
                       lambda fake: fake.published_count()),
@@ -79,6 +91,8 @@ CASES = {
                      lambda fake: len(fake.fb_posts)),
     "tiktok": Case("fake_tiktok", tiktok_target, "/v2/post/publish/video/init/", "/upload/",
                    lambda fake: len([p for p in fake.publishes.values() if p.mode == "direct"])),
+    "linkedin": Case("fake_linkedin", linkedin_target, "/rest/posts", "/dms-uploads/",
+                     lambda fake: len(fake.published())),
 }  # fmt: skip
 
 
