@@ -1,7 +1,9 @@
 """Sandbox platforms: the test suite's fake servers, served on fixed local ports for `make run`.
 
 One line per fake server in SANDBOXES: its port offset from SOCIALDIST_SANDBOX_PORT (default
-8701), the dotted path of the FakeServer subclass in tests/fakes/, and the platform slugs it plays.
+8701), the dotted path of the FakeServer subclass in tests/fakes/, the platform slugs it plays,
+and optionally the fake's method that stands for time passing there (a creator posting the drafts
+sent to their inbox), which `manage.py sandbox_metrics` calls.
 Adding a platform's sandbox once its fake exists is one line here.
 
 This module is imported by socialdist/settings.py (only when sandbox mode is on), so it imports
@@ -20,6 +22,7 @@ class Sandbox:
     port_offset: int
     fake: str  # "package.module.ClassName", a tests.fakes.server.FakeServer subclass
     platforms: tuple[str, ...]
+    time_passes: str = ""  # a method of the fake, called with no arguments
 
     def fake_class(self) -> type:
         module, _, name = self.fake.rpartition(".")
@@ -28,7 +31,7 @@ class Sandbox:
 
 SANDBOXES: list[Sandbox] = [
     Sandbox(0, "tests.fakes.instagram.FakeInstagram", ("instagram", "facebook")),
-    Sandbox(1, "tests.fakes.tiktok.FakeTikTok", ("tiktok",)),
+    Sandbox(1, "tests.fakes.tiktok.FakeTikTok", ("tiktok",), time_passes="user_posts_drafts"),
 ]
 
 
@@ -39,6 +42,7 @@ class Wiring:
     rewrites: list[tuple[str, str]]
     credentials: dict[str, dict[str, str]]
     platforms: list[str]
+    urls: dict[str, str]  # Sandbox.fake -> where it serves
 
 
 def sandboxes_for(real: set[str]) -> list[Sandbox]:
@@ -49,8 +53,9 @@ def sandboxes_for(real: set[str]) -> list[Sandbox]:
 
 def wiring(fakes: list[tuple[Sandbox, object]]) -> Wiring:
     """Rewrites and client credentials from fake instances (started or only addressed)."""
-    result = Wiring(rewrites=[], credentials={}, platforms=[])
+    result = Wiring(rewrites=[], credentials={}, platforms=[], urls={})
     for sandbox, fake in fakes:
+        result.urls[sandbox.fake] = fake.url
         for pair in fake.rewrites.split(","):
             origin, replacement = pair.split("=", 1)
             result.rewrites.append((origin.rstrip("/"), replacement.rstrip("/")))
@@ -71,7 +76,7 @@ def settings_wiring(*, port: int, real: set[str]) -> Wiring:
 
     return wiring(
         [
-            (s, sandbox_class(s.fake_class())(url=f"http://127.0.0.1:{port + s.port_offset}"))
+            (s, sandbox_class(s)(url=f"http://127.0.0.1:{port + s.port_offset}"))
             for s in sandboxes_for(real)
         ]
     )

@@ -20,6 +20,7 @@ from tests.fakes.server import Request, Response
 logger = logging.getLogger("socialdist.sandbox")
 
 ALLOW_PARAM = "sandbox_allow"
+TIME_PASSES_PATH = "/_sandbox/time-passes"
 # Runtime attributes, never saved: locks, sockets, threads, the request log, injected faults.
 _VOLATILE = {"_lock", "_httpd", "_thread", "requests", "in_flight", "faults", "_ids"}
 
@@ -38,10 +39,17 @@ class SandboxMixin:
         # Settings address a sandbox before (and without) starting it: its fixed port.
         return super().url if getattr(self, "_httpd", None) else self._sandbox_url
 
+    sandbox_time_passes = ""
+
     def handle(self, request: Request) -> Response:
         self.requests.clear()
         if _is_authorize(request) and request.query.get(ALLOW_PARAM) != "1":
             return _allow_page(request)
+        if request.path == TIME_PASSES_PATH and request.method == "POST":
+            if self.sandbox_time_passes:
+                getattr(self, self.sandbox_time_passes)()
+                self._state_save()
+            return Response(200, {"ok": True})
         response = super().handle(request)
         self._state_save()
         return response
@@ -78,9 +86,14 @@ class SandboxMixin:
         self.__dict__.update(state)
 
 
-def sandbox_class(fake_class: type) -> type:
-    """The fake class with SandboxMixin in front (its own name kept, for logs)."""
-    return type(f"Sandbox{fake_class.__name__}", (SandboxMixin, fake_class), {})
+def sandbox_class(sandbox) -> type:
+    """The registry entry's fake class with SandboxMixin in front."""
+    fake_class = sandbox.fake_class()
+    return type(
+        f"Sandbox{fake_class.__name__}",
+        (SandboxMixin, fake_class),
+        {"sandbox_time_passes": sandbox.time_passes},
+    )
 
 
 def _is_authorize(request: Request) -> bool:

@@ -3,13 +3,17 @@
 import time
 from dataclasses import dataclass
 
+import requests
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from analytics.models import MetricCollection
 from analytics.services import CollectResult, metrics_collect
+from publishing.dispatch import targets_follow_ids, targets_poll_drafts
+from publishing.models import PostTarget, TargetStatus
 from sandbox.registry import SANDBOXES, Sandbox, state_dir
-from sandbox.server import sandbox_class
+from sandbox.server import TIME_PASSES_PATH, sandbox_class
 
 OFF_MESSAGE = (
     "Sandbox mode is off, so there are no sandbox platforms: it is on only with DEBUG=1 and no "
@@ -19,6 +23,10 @@ OFF_MESSAGE = (
 
 class SandboxOff(Exception):
     """A sandbox action was asked for while sandbox mode is off."""
+
+
+class SandboxDown(Exception):
+    """Sandbox mode is on but its servers are not running."""
 
 
 def _require_sandbox() -> None:
@@ -43,7 +51,7 @@ def sandboxes_start(*, port: int | None = None, persist: bool = True) -> list[Ru
         if not set(sandbox.platforms) & served:
             continue
         state = state_dir(settings.BASE_DIR) / f"{sandbox.platforms[0]}.pickle" if persist else None
-        server = sandbox_class(sandbox.fake_class())(state_file=state)
+        server = sandbox_class(sandbox)(state_file=state)
         server.start(port=base + sandbox.port_offset if base else 0)
         running.append(Running(sandbox, server))
     return running
@@ -64,13 +72,39 @@ def sandboxes_serve(*, stdout=None) -> None:
             item.server.stop()
 
 
-def sandbox_metrics_collect() -> CollectResult:
-    """As if a week had passed for sandbox posts: every metric read still to come for a target
-    on a sandbox profile is due now, and the collection runs now (the sandbox fakes report
-    plausible figures for whatever was published on them)."""
+@dataclass
+class TimePassed:
+    from_drafts: int  # TikTok-style drafts the sandbox creator posted, now published
+    metrics: CollectResult
+
+
+def sandbox_time_passes() -> TimePassed:
+    """`manage.py sandbox_metrics`: as if a week had passed for sandbox posts.
+
+    Each sandbox platform does what time does there (a creator posts the drafts in their inbox),
+    drafts and public ids are followed now, and every metric read still to come for a target on
+    a sandbox profile is due now and collected (the fakes report plausible figures for what was
+    published on them). Only sandbox profiles are touched; raises SandboxOff or SandboxDown."""
     _require_sandbox()
+    for url in settings.SOCIALDIST_SANDBOX_URLS.values():
+        try:
+            requests.post(url + TIME_PASSES_PATH, timeout=10).raise_for_status()
+        except requests.RequestException as exc:
+            raise SandboxDown(
+                f"The sandbox platforms are not answering at {url} ({exc.__class__.__name__}); "
+                "start them with `make run` (or `manage.py sandbox_serve`) and try again."
+            ) from None
     now = timezone.now()
+    sandbox_targets = PostTarget.objects.filter(profile__extra__sandbox=True)
+    # Moving the next check is no status write: the dispatcher's own polls then act as usual.
+    sandbox_targets.filter(
+        Q(status=TargetStatus.SENT_TO_DRAFTS) | Q(platform_state__id_pending=True)
+    ).update(next_attempt_at=now)
+    before = sandbox_targets.filter(status=TargetStatus.PUBLISHED).count()
+    targets_poll_drafts()
+    targets_follow_ids()
+    from_drafts = sandbox_targets.filter(status=TargetStatus.PUBLISHED).count() - before
     MetricCollection.objects.filter(
         target__profile__extra__sandbox=True, done_at__isnull=True, gave_up=False
     ).update(due_at=now, next_attempt_at=None)
-    return metrics_collect(now=now)
+    return TimePassed(from_drafts=from_drafts, metrics=metrics_collect(now=now))

@@ -266,6 +266,7 @@ _real_platforms = {slug for slug, pair in PLATFORM_CREDENTIALS.items() if pair.g
 SOCIALDIST_SANDBOX = DEBUG and env.bool("SOCIALDIST_SANDBOX", default=not _real_platforms)
 SOCIALDIST_SANDBOX_PORT = env.int("SOCIALDIST_SANDBOX_PORT", default=8701)
 SOCIALDIST_SANDBOX_PLATFORMS: list[str] = []
+SOCIALDIST_SANDBOX_URLS: dict[str, str] = {}
 if SOCIALDIST_SANDBOX:
     from sandbox.registry import settings_wiring
 
@@ -273,6 +274,7 @@ if SOCIALDIST_SANDBOX:
     SOCIALDIST_URL_REWRITES.extend(_sandbox.rewrites)
     PLATFORM_CREDENTIALS.update(_sandbox.credentials)
     SOCIALDIST_SANDBOX_PLATFORMS = _sandbox.platforms
+    SOCIALDIST_SANDBOX_URLS = _sandbox.urls
 
 # Content-Security-Policy for every page (django-csp). No inline script, style or handler anywhere:
 # page code lives in static/js/, styles in static/css/. A response that already carries its own

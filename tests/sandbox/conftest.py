@@ -19,6 +19,7 @@ def sandbox(settings):
     wired = wiring([(r.sandbox, r.server) for r in running])
     settings.SOCIALDIST_URL_REWRITES = [*wired.rewrites, *settings.SOCIALDIST_URL_REWRITES]
     settings.PLATFORM_CREDENTIALS = {**settings.PLATFORM_CREDENTIALS, **wired.credentials}
+    settings.SOCIALDIST_SANDBOX_URLS = wired.urls
     yield {p: r.server for r in running for p in r.sandbox.platforms}
     for r in running:
         r.server.stop()

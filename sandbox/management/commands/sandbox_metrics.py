@@ -1,20 +1,24 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sandbox.services import SandboxOff, sandbox_metrics_collect
+from sandbox.services import SandboxDown, SandboxOff, sandbox_time_passes
 
 
 class Command(BaseCommand):
     help = (
-        "Sandbox mode only: make every metric read of posts published on sandbox profiles due "
-        "now and collect them, so the Reports page shows figures without waiting a week."
+        "Sandbox mode only: let a week pass for posts on sandbox profiles — drafts sent to a "
+        "sandbox TikTok inbox are posted, and every metric read still to come is collected now — "
+        "so the Reports page shows figures at once."
     )
 
     def handle(self, *args, **options):
         try:
-            result = sandbox_metrics_collect()
-        except SandboxOff as exc:
+            result = sandbox_time_passes()
+        except (SandboxOff, SandboxDown) as exc:
             raise CommandError(str(exc)) from None
+        metrics = result.metrics
+        if result.from_drafts:
+            self.stdout.write(f"{result.from_drafts} sandbox drafts were posted by their creator.")
         self.stdout.write(
-            f"Collected {result.collected} sandbox metric reads ({result.failed} failed); "
+            f"Collected {metrics.collected} sandbox metric reads ({metrics.failed} failed); "
             "open Reports to see them."
         )
