@@ -222,12 +222,14 @@ def _connection_store(
     posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
     # Sandbox mode pointed this platform at a local fake: mark its profiles so every page can
     # say so (the name, which every page shows, and extra["sandbox"] for badges and commands).
+    # Fakes' pictures are on made-up hosts: sandbox profiles show their initial instead.
     sandbox = platform in settings.SOCIALDIST_SANDBOX_PLATFORMS
     for info in found:
         if sandbox:
             info = replace(
-                info, name=sandbox_name(info.name), extra={**info.extra, "sandbox": True}
-            )
+                info, name=sandbox_name(info.name), extra={**info.extra, "sandbox": True},
+                picture_url="",
+            )  # fmt: skip
         profile, created = Profile.objects.update_or_create(
             account=account,
             platform=platform,

@@ -14,7 +14,6 @@ fakes stay in tests/fakes/ (one copy, shared with the suite and with the enginee
 
 import importlib
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,3 @@ def settings_wiring(*, port: int, real: set[str]) -> Wiring:
             for s in sandboxes_for(real)
         ]
     )
-
-
-def state_dir(base_dir: Path) -> Path:
-    return base_dir / "var" / "sandbox"

@@ -123,6 +123,7 @@ def _allow_page(request: Request) -> Response:
     body = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Sandbox {name} — Allow</title>
 <style>
 body {{ font: 16px system-ui, sans-serif; background: #f3f0ff; margin: 0; padding: 2rem 1rem; }}

@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from django.conf import settings
@@ -10,9 +11,10 @@ from django.utils import timezone
 
 from analytics.models import MetricCollection
 from analytics.services import CollectResult, metrics_collect
+from channels.providers import platform_name
 from publishing.dispatch import targets_follow_ids, targets_poll_drafts
 from publishing.models import PostTarget, TargetStatus
-from sandbox.registry import SANDBOXES, Sandbox, state_dir
+from sandbox.registry import SANDBOXES, Sandbox
 from sandbox.server import TIME_PASSES_PATH, sandbox_class
 
 OFF_MESSAGE = (
@@ -50,9 +52,20 @@ def sandboxes_start(*, port: int | None = None, persist: bool = True) -> list[Ru
     for sandbox in SANDBOXES:
         if not set(sandbox.platforms) & served:
             continue
-        state = state_dir(settings.BASE_DIR) / f"{sandbox.platforms[0]}.pickle" if persist else None
+        state_dir = Path(settings.SOCIALDIST_SANDBOX_STATE_DIR)
+        state = state_dir / f"{sandbox.platforms[0]}.pickle" if persist else None
         server = sandbox_class(sandbox)(state_file=state)
-        server.start(port=base + sandbox.port_offset if base else 0)
+        wanted = base + sandbox.port_offset if base else 0
+        try:
+            server.start(port=wanted)
+        except OSError as exc:
+            for item in running:
+                item.server.stop()
+            raise SandboxDown(
+                f"The sandbox {', '.join(sandbox.platforms)} server cannot listen on "
+                f"127.0.0.1:{wanted} ({exc.strerror}); is another `make run` using it? Set "
+                "SOCIALDIST_SANDBOX_PORT to another port."
+            ) from None
         running.append(Running(sandbox, server))
     return running
 
@@ -61,9 +74,10 @@ def sandboxes_serve(*, stdout=None) -> None:
     """Run the sandbox servers until interrupted (`manage.py sandbox_serve`, from `make run`)."""
     running = sandboxes_start()
     for item in running:
-        names = ", ".join(item.sandbox.platforms)
+        names = " and ".join(f"Sandbox {platform_name(p)}" for p in item.sandbox.platforms)
         if stdout:
-            stdout.write(f"Sandbox {names}: {item.server.url}")
+            stdout.write(f"{names}: {item.server.url}")
+            stdout.flush()  # under `make run` stdout is a pipe: say it now, not at exit
     try:
         while True:
             time.sleep(3600)

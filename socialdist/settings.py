@@ -265,6 +265,8 @@ for _name, _value in os.environ.items():
 _real_platforms = {slug for slug, pair in PLATFORM_CREDENTIALS.items() if pair.get("client_id")}
 SOCIALDIST_SANDBOX = DEBUG and env.bool("SOCIALDIST_SANDBOX", default=not _real_platforms)
 SOCIALDIST_SANDBOX_PORT = env.int("SOCIALDIST_SANDBOX_PORT", default=8701)
+# What the sandbox platforms remember (tokens, posts) across restarts of `make run`.
+SOCIALDIST_SANDBOX_STATE_DIR = env.path("SOCIALDIST_SANDBOX_STATE_DIR", default=VAR_DIR / "sandbox")
 SOCIALDIST_SANDBOX_PLATFORMS: list[str] = []
 SOCIALDIST_SANDBOX_URLS: dict[str, str] = {}
 if SOCIALDIST_SANDBOX:

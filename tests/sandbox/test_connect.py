@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import requests
 
 from channels.models import Profile
-from tests.sandbox.conftest import allow_page, sandbox_connect
+from tests.sandbox.fixtures import allow_page, sandbox_connect
 
 
 def test_connect_goes_through_the_sandbox_allow_page_and_makes_a_sandbox_profile(

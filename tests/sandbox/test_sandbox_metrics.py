@@ -10,7 +10,7 @@ from channels.models import Profile
 from publishing.dispatch import dispatch_due
 from publishing.models import PostTarget
 from tests.factories import TargetFactory
-from tests.sandbox.conftest import sandbox_connect
+from tests.sandbox.fixtures import sandbox_connect
 
 
 def _connect(owner_client, account, platform: str) -> Profile:

@@ -1,9 +1,13 @@
 """The sandbox server around a fake: state kept across restarts, no request log."""
 
+import socket
+
+import pytest
 import requests
 
 from sandbox.registry import SANDBOXES
 from sandbox.server import sandbox_class
+from sandbox.services import SandboxDown, sandboxes_start
 
 META = next(s for s in SANDBOXES if "instagram" in s.platforms)
 
@@ -42,3 +46,18 @@ def test_an_unreadable_state_file_starts_afresh(tmp_path):
     state.write_bytes(b"not a pickle")
     server = sandbox_class(META)(state_file=state)
     assert server.tokens == set()
+
+
+def test_a_taken_port_is_named_with_the_fix(settings, db):
+    settings.SOCIALDIST_SANDBOX = True
+    settings.SOCIALDIST_SANDBOX_PLATFORMS = ["instagram", "facebook", "tiktok"]
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(SandboxDown, match=f"cannot listen on 127.0.0.1:{port} .*"
+                           "Set SOCIALDIST_SANDBOX_PORT to another port."):  # fmt: skip
+            sandboxes_start(port=port, persist=False)
+    finally:
+        taken.close()

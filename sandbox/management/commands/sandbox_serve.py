@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from sandbox.services import sandboxes_serve
+from sandbox.services import SandboxDown, sandboxes_serve
 
 
 class Command(BaseCommand):
@@ -17,5 +17,7 @@ class Command(BaseCommand):
             return
         try:
             sandboxes_serve(stdout=self.stdout)
+        except SandboxDown as exc:
+            raise CommandError(str(exc)) from None
         except KeyboardInterrupt:
             pass
