@@ -16,6 +16,10 @@ import importlib
 from dataclasses import dataclass
 
 
+class SandboxUnavailable(ImportError):
+    pass
+
+
 @dataclass(frozen=True)
 class Sandbox:
     port_offset: int
@@ -25,7 +29,13 @@ class Sandbox:
 
     def fake_class(self) -> type:
         module, _, name = self.fake.rpartition(".")
-        return getattr(importlib.import_module(module), name)
+        try:
+            return getattr(importlib.import_module(module), name)
+        except ImportError as exc:  # an install without tests/ (a trimmed image) that has DEBUG on
+            raise SandboxUnavailable(
+                f"Sandbox mode serves the fake platforms of tests/fakes/, which this installation "
+                f"lacks ({exc}); set SOCIALDIST_SANDBOX=0, or run from a full source checkout."
+            ) from None
 
 
 SANDBOXES: list[Sandbox] = [

@@ -33,6 +33,9 @@ def test_connect_goes_through_the_sandbox_allow_page_and_makes_a_sandbox_profile
     assert "Sandbox mode." in html  # the banner
     assert '<span class="badge sandbox">Sandbox</span>' in html
     assert "Connect Sandbox TikTok" in html and "Connect Sandbox Facebook Pages" in html
+    home = owner_client.get(f"/a/{account.slug}/").content.decode()
+    assert '<span class="badge sandbox">Sandbox</span>' in home
+    assert "Connect Sandbox Instagram" in home
 
 
 def test_tiktok_connects_through_its_sandbox_with_pkce(owner_client, account, sandbox):

@@ -64,7 +64,7 @@ def test_posts_sandbox_drafts_and_collects_every_metric_read_now(
     call_command("sandbox_metrics", stdout=out)
 
     assert PostTarget.objects.get(pk=tt_target).status == "published"  # posted from drafts
-    assert "1 sandbox drafts were posted by their creator." in out.getvalue()
+    assert "1 sandbox draft was posted by its creator." in out.getvalue()
     snapshots = MetricSnapshot.objects.filter(target__profile__extra__sandbox=True)
     assert {s.target_id for s in snapshots} == {ig_target, tt_target}
     assert all(s.reach or s.views for s in snapshots)

@@ -61,3 +61,11 @@ def test_a_taken_port_is_named_with_the_fix(settings, db):
             sandboxes_start(port=port, persist=False)
     finally:
         taken.close()
+
+
+def test_an_install_without_the_fakes_says_how_to_turn_the_sandbox_off():
+    from sandbox.registry import Sandbox, SandboxUnavailable
+
+    missing = Sandbox(0, "tests.fakes.nowhere.FakeNowhere", ("nowhere",))
+    with pytest.raises(SandboxUnavailable, match="set SOCIALDIST_SANDBOX=0"):
+        missing.fake_class()

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         except (SandboxOff, SandboxDown) as exc:
             raise CommandError(str(exc)) from None
         metrics = result.metrics
-        if result.from_drafts:
+        if result.from_drafts == 1:
+            self.stdout.write("1 sandbox draft was posted by its creator.")
+        elif result.from_drafts:
             self.stdout.write(f"{result.from_drafts} sandbox drafts were posted by their creator.")
         self.stdout.write(
             f"Collected {metrics.collected} sandbox metric reads ({metrics.failed} failed); "
