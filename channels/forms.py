@@ -4,6 +4,8 @@ from django import forms
 
 from channels.providers.base import ConnectField, OptionField, Provider
 
+PARTS_SEPARATOR = "---"
+
 
 def option_form_field(
     spec: OptionField,
@@ -14,7 +16,26 @@ def option_form_field(
     help_text: str | None = None,
 ) -> forms.Field:
     """One declared option as a form field: a select with an empty first choice (never a
-    preselected value) or a checkbox, shown the other way round where `invert` says so."""
+    preselected value), a checkbox (shown the other way round where `invert` says so), or text."""
+    if spec.is_text or spec.is_list:
+        textarea = spec.kind in ("textarea", "parts")
+        hint = {
+            "tags": "Separate them with commas.",
+            "parts": f"Separate the parts with a line of three dashes ({PARTS_SEPARATOR}).",
+        }.get(spec.kind, "")
+        return forms.CharField(
+            required=False,
+            # Lists are checked per item by the provider (a tag, a thread part); text as a whole.
+            max_length=None if spec.is_list else spec.max_length,
+            widget=forms.Textarea(attrs={"rows": 4 if spec.kind == "parts" else 3})
+            if textarea
+            else forms.TextInput,
+            label=label or spec.label,
+            help_text=" ".join(
+                t for t in (spec.help if help_text is None else help_text, hint) if t
+            ),
+            initial=initial,
+        )
     if spec.kind == "choice":
         return forms.ChoiceField(
             choices=[("", prompt or spec.prompt or "Choose…"), *spec.choices],
@@ -30,9 +51,45 @@ def option_form_field(
 
 def option_field_value(spec: OptionField, stored):
     """What the form shows for a stored option value (and back: the mapping is symmetric)."""
-    if spec.kind == "choice":
+    if spec.is_list:
+        return _list_text(spec, stored) if isinstance(stored, list) else _text_list(spec, stored)
+    if spec.kind == "choice" or spec.is_text:
         return stored or ""
     return not stored if spec.invert else bool(stored)
+
+
+def options_from_form(provider: type[Provider], data) -> dict:
+    """The platform's options as typed in the composer (fields `<slug>_<field>`), for its live
+    check; empty text and choices are left out."""
+    options = {}
+    for spec in provider.options:
+        value = option_field_value(spec, data.get(f"{provider.slug}_{spec.form_field}") or "")
+        if value != "":
+            options[spec.key] = value
+    return options
+
+
+def _list_text(spec: OptionField, items: list) -> str:
+    joiner = f"\n{PARTS_SEPARATOR}\n" if spec.kind == "parts" else ", "
+    return joiner.join(str(item) for item in items)
+
+
+def _text_list(spec: OptionField, text) -> list[str] | str:
+    """Typed text back to the stored list; empty text is no choice ("")."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if spec.kind == "parts":
+        blocks, current = [], []
+        for line in text.splitlines():
+            if line.strip() == PARTS_SEPARATOR:
+                blocks.append("\n".join(current))
+                current = []
+            else:
+                current.append(line)
+        blocks.append("\n".join(current))
+        return [b.strip() for b in blocks if b.strip()]
+    return [t.strip() for t in text.split(",") if t.strip()]
 
 
 class ProfileOptionsForm(forms.Form):
