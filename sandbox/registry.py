@@ -41,6 +41,8 @@ class Sandbox:
 SANDBOXES: list[Sandbox] = [
     Sandbox(0, "tests.fakes.instagram.FakeInstagram", ("instagram", "facebook")),
     Sandbox(1, "tests.fakes.tiktok.FakeTikTok", ("tiktok",), time_passes="user_posts_drafts"),
+    Sandbox(2, "tests.fakes.youtube.FakeYouTube", ("youtube",)),
+    Sandbox(3, "tests.fakes.x.FakeX", ("x",)),
 ]
 
 

@@ -256,19 +256,22 @@ def test_the_filesystem_broker_keeps_its_folders_under_var():
     assert folders and all(folder.startswith(var) for folder in folders)
 
 
-def _free_port_pair() -> int:
-    """A port whose next one is free too (the sandbox takes one per fake server)."""
+def _free_ports_in_a_row(count: int) -> int:
+    """A port with the `count - 1` after it free too (the sandbox takes one per fake server)."""
     for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
+        sockets = [socket.socket() for _ in range(count)]
+        try:
+            sockets[0].bind(("127.0.0.1", 0))
+            port = sockets[0].getsockname()[1]
+            for offset, sock in enumerate(sockets[1:], start=1):
+                sock.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
         return port
-    raise RuntimeError("no two free ports in a row")
+    raise RuntimeError(f"no {count} free ports in a row")
 
 
 def test_readme_try_it_in_five_minutes_runs_as_written(tmp_path):
@@ -286,7 +289,7 @@ def test_readme_try_it_in_five_minutes_runs_as_written(tmp_path):
 
     env_file = tmp_path / ".env"
     _dev_env(env_file)
-    port = _free_port_pair()
+    port = _free_ports_in_a_row(4)
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "SOCIALDIST_SANDBOX_PORT": str(port),
@@ -310,10 +313,12 @@ def test_readme_try_it_in_five_minutes_runs_as_written(tmp_path):
         text=True,
     )  # fmt: skip
     try:
-        lines = [serve.stdout.readline().strip() for _ in range(2)]
+        lines = [serve.stdout.readline().strip() for _ in range(4)]
         assert lines == [
             f"Sandbox Instagram and Sandbox Facebook Pages: http://127.0.0.1:{port}",
             f"Sandbox TikTok: http://127.0.0.1:{port + 1}",
+            f"Sandbox YouTube: http://127.0.0.1:{port + 2}",
+            f"Sandbox X: http://127.0.0.1:{port + 3}",
         ], serve.stderr.read() if serve.poll() is not None else lines
         dialog = requests.get(
             f"http://127.0.0.1:{port}/v25.0/dialog/oauth",

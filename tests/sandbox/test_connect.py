@@ -2,9 +2,12 @@
 
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from channels.models import Profile
+from channels.providers import platform_name
+from sandbox.registry import SANDBOXES
 from tests.sandbox.fixtures import allow_page, sandbox_connect
 
 
@@ -64,3 +67,16 @@ def test_without_sandbox_mode_nothing_is_marked_or_bannered(owner_client, accoun
     settings.SOCIALDIST_SANDBOX_PLATFORMS = []
     html = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
     assert "Sandbox" not in html
+
+
+@pytest.mark.parametrize("platform", [p for s in SANDBOXES for p in s.platforms])
+def test_every_sandbox_platform_connects_through_its_allow_page(
+    owner_client, account, sandbox, platform
+):
+    start = owner_client.post(f"/a/{account.slug}/channels/connect/{platform}/")
+    title, _ = allow_page(start["Location"])
+    assert title == f"Sandbox {platform_name(platform)} — Allow"
+    done = sandbox_connect(owner_client, start["Location"])
+    assert done.status_code == 302, done.content
+    profiles = Profile.objects.filter(account=account, platform=platform)
+    assert profiles and all(p.is_sandbox and p.name.endswith(" (Sandbox)") for p in profiles)

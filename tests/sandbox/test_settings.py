@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -54,7 +55,7 @@ def _sandbox(**env: str) -> dict:
 def test_on_by_default_with_debug_and_no_real_credentials():
     found = _sandbox(DEBUG="1")
     assert found["on"] is True
-    assert found["platforms"] == ["instagram", "facebook", "tiktok"]
+    assert found["platforms"] == ["instagram", "facebook", "tiktok", "youtube", "x"]
     assert ["https://graph.facebook.com", "http://127.0.0.1:8701"] in found["rewrites"]
     assert ["https://open.tiktokapis.com", "http://127.0.0.1:8702"] in found["rewrites"]
     assert found["credentials"]["tiktok"]["client_id"] == "tt-client-key"
@@ -73,7 +74,7 @@ def test_forced_on_it_leaves_platforms_with_real_credentials_real():
     found = _sandbox(DEBUG="1", SOCIALDIST_SANDBOX="1", INSTAGRAM_CLIENT_ID="real-app")
     assert found["on"] is True
     # Meta's fake plays Instagram and Facebook on the same origins: both stay real.
-    assert found["platforms"] == ["tiktok"]
+    assert found["platforms"] == ["tiktok", "youtube", "x"]
     assert all("facebook.com" not in origin for origin, _ in found["rewrites"])
     assert found["credentials"]["instagram"]["client_id"] == "real-app"
 
@@ -84,9 +85,11 @@ def test_switched_off_with_debug_on():
 
 def test_the_ports_follow_socialdist_sandbox_port():
     rewrites = _sandbox(DEBUG="1", SOCIALDIST_SANDBOX_PORT="9100")["rewrites"]
-    assert {replacement for _, replacement in rewrites} == {
-        "http://127.0.0.1:9100",
-        "http://127.0.0.1:9101",
+    assert {urlsplit(replacement).netloc for _, replacement in rewrites} == {
+        "127.0.0.1:9100",  # Meta
+        "127.0.0.1:9101",  # TikTok
+        "127.0.0.1:9102",  # YouTube
+        "127.0.0.1:9103",  # X
     }
 
 
