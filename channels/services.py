@@ -1,5 +1,6 @@
 import json
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from channels.signals import connection_activated, connection_deactivated
 from socialdist.validators import text_problem
 
 STATE_TTL = timedelta(minutes=10)
+SANDBOX_SUFFIX = " (Sandbox)"
 CHANNEL_MANAGERS = tuple(r for r in Role if role_may(r, Can.MANAGE_CHANNELS))
 
 
@@ -28,6 +30,11 @@ class ChannelError(Exception):
 def can_manage_channels(*, user: User, account: ClientAccount) -> bool:
     """Admins and marketers connect and disconnect channels; reviewers only read."""
     return Membership.objects.filter(user=user, account=account, role__in=CHANNEL_MANAGERS).exists()
+
+
+def sandbox_name(name: str) -> str:
+    """A sandbox profile's name says so wherever it is shown (composer, calendar, queue, …)."""
+    return name if name.endswith(SANDBOX_SUFFIX) else f"{name[:190]}{SANDBOX_SUFFIX}"
 
 
 def redirect_uri_for(platform: str) -> str:
@@ -215,7 +222,16 @@ def _connection_store(
         connection.save(update_fields=["refresh_token", "refresh_expires_at"])
     # New profiles of platforms with a drafts inbox start in manual mode (the drafts inbox).
     posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
+    # Sandbox mode pointed this platform at a local fake: mark its profiles so every page can
+    # say so (the name, which every page shows, and extra["sandbox"] for badges and commands).
+    # Fakes' pictures are on made-up hosts: sandbox profiles show their initial instead.
+    sandbox = platform in settings.SOCIALDIST_SANDBOX_PLATFORMS
     for info in found:
+        if sandbox:
+            info = replace(
+                info, name=sandbox_name(info.name), extra={**info.extra, "sandbox": True},
+                picture_url="",
+            )  # fmt: skip
         profile, created = Profile.objects.update_or_create(
             account=account,
             platform=platform,

@@ -9,7 +9,7 @@ from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
 from channels.forms import CredentialsForm, ProfileOptionsForm
 from channels.providers import PROVIDERS, get_provider, provider_class
-from channels.selectors import connections_for_account, profiles_for_account
+from channels.selectors import connect_buttons, connections_for_account, profiles_for_account
 from channels.services import (
     CHANNEL_MANAGERS,
     ChannelError,
@@ -36,9 +36,7 @@ def _channel_page(request, account, credentials_forms: dict | None = None, statu
         {
             "account": account,
             "connections": connections,
-            "oauth_platforms": [
-                (slug, cls.name) for slug, cls in PROVIDERS.items() if cls.auth == "oauth2"
-            ],
+            "oauth_platforms": connect_buttons(),
             "credentials_forms": [
                 credentials_forms.get(slug) or CredentialsForm(provider=cls)
                 for slug, cls in PROVIDERS.items()
