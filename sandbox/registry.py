@@ -43,6 +43,7 @@ SANDBOXES: list[Sandbox] = [
     Sandbox(1, "tests.fakes.tiktok.FakeTikTok", ("tiktok",), time_passes="user_posts_drafts"),
     Sandbox(2, "tests.fakes.youtube.FakeYouTube", ("youtube",)),
     Sandbox(3, "tests.fakes.x.FakeX", ("x",)),
+    Sandbox(4, "tests.fakes.linkedin.FakeLinkedIn", ("linkedin",)),
 ]
 
 
