@@ -7,12 +7,14 @@ registry, so the app never offers a platform that is not registered.
 from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
+from channels.providers.pinterest import PinterestProvider
 from channels.providers.tiktok import TikTokProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
+    PinterestProvider.slug: PinterestProvider,
 }
 
 
