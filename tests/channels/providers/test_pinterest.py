@@ -359,3 +359,53 @@ def test_pin_analytics_map_to_our_metrics(pinner, fake_pinterest):
     call = fake_pinterest.calls("GET", "/analytics")[-1]
     assert set(call.query["metric_types"].split(",")) >= {"IMPRESSION", "SAVE", "PIN_CLICK",
                                                           "OUTBOUND_CLICK"}  # fmt: skip
+
+
+# Hard limits ------------------------------------------------------------------------------------
+def test_the_pin_limits(settings):
+    provider = get_provider("pinterest")
+    image = [MediaItem(url=IMAGE, kind="image")]
+    codes = lambda content: [p.code for p in provider.validate(content)]  # noqa: E731
+    assert codes(Content("pin", "x" * 800, image, title="t" * 100)) == []
+    assert codes(Content("pin", "x" * 801, image)) == ["caption_too_long"]
+    assert codes(Content("pin", "x", image, title="t" * 101)) == ["title_too_long"]
+    assert codes(Content("pin", "x", image, link="https://a.example/" + "x" * 2040)) == [
+        "link_too_long"
+    ]
+    video = MediaItem(url="v", kind="video", hosted=True, storage_name="v.mp4")
+    assert codes(Content("video", "x", [video, image[0]])) == []
+    assert codes(Content("video", "x", [image[0], video])) == ["video_first"]
+    wide = MediaItem(url="v", kind="video", hosted=True, width=1920, height=800)
+    assert codes(Content("video", "x", [wide, image[0]])) == ["aspect_ratio"]
+    linked = MediaItem(url="https://cdn.example.com/v.mp4", kind="video")
+    assert codes(Content("video", "x", [linked, image[0]])) == ["video_not_uploaded"]
+    short = MediaItem(url="v", kind="video", hosted=True, duration_s=2)
+    assert codes(Content("video", "x", [short, image[0]])) == ["video_duration"]
+
+
+def test_the_precheck_says_nothing_when_pinterest_cannot_answer(pinner, owner, fake_pinterest):
+    target = make_target(pinner)
+    post = target.post
+    post.created_by, post.status = owner, "approved"
+    post.save()
+    PostTarget.objects.filter(pk=target.pk).update(
+        scheduled_at=timezone.now() + timedelta(hours=20)
+    )
+    fake_pinterest.fail_500(path="/v5/boards")
+    targets_precheck()
+    assert mail.outbox == []
+
+
+def test_the_precheck_reports_a_board_that_was_never_chosen(pinner, owner):
+    pinner.extra = {k: v for k, v in pinner.extra.items() if k != "board_id"}
+    pinner.save()
+    target = make_target(pinner)
+    post = target.post
+    post.created_by, post.status = owner, "approved"
+    post.save()
+    PostTarget.objects.filter(pk=target.pk).update(
+        scheduled_at=timezone.now() + timedelta(hours=20)
+    )
+    targets_precheck()
+    (message,) = mail.outbox
+    assert "Choose a board for this pin on Acme Coffee" in message.body

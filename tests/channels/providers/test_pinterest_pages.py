@@ -108,3 +108,13 @@ def test_the_composer_needs_a_board(owner_client, account, pinner, settings, tmp
     assert re.search(r"field-pinterest_board_id.*?errorlist.*?Choose a board for this pin", page,
                      re.S)  # fmt: skip
     assert not Post.objects.exists()
+
+
+def test_reviewers_cannot_refresh(account, pinner, client):
+    from tests.factories import MembershipFactory, UserFactory
+
+    reviewer = UserFactory(email="reviewer@example.com")
+    MembershipFactory(user=reviewer, account=account, role="reviewer")
+    client.force_login(reviewer)
+    response = client.post(f"/a/{account.slug}/channels/{pinner.connection_id}/refresh/")
+    assert response.status_code == 403
