@@ -333,7 +333,7 @@ def profile_options_save(*, profile: Profile, values: dict) -> Profile:
 
 def connection_profiles_refresh(*, connection: ChannelConnection) -> list[Profile]:
     """Read the connection's profiles again from the platform: names, pictures and what the
-    provider lists in Profile.extra (e.g. a Pinterest account's boards). A person's own choices
+    provider lists in Profile.extra (e.g. an account's boards). A person's own choices
     in extra are kept; profiles no longer listed stay as they are (reconnect to re-grant).
 
     Raises PlatformError when the platform cannot answer.

@@ -92,7 +92,7 @@ def profile_options(request, account, profile_id: int):
 @require_POST
 @account_member_required
 def profiles_refresh(request, account, connection_id: int):
-    """Read a connection's profiles again (names, and lists such as a Pinterest account's
+    """Read a connection's profiles again (names, and lists such as an account's
     boards) without reconnecting."""
     connection = connections_for_account(account=account).filter(pk=connection_id).first()
     if connection is None:

@@ -134,8 +134,8 @@ def test_a_board_not_among_the_profiles_boards_is_refused_when_scheduled(pinner)
     problems = get_provider("pinterest").validate_options(
         {**pinner.extra, "board_id": "123456"}, "automatic", pinner.name
     )
-    assert [p.code for p in problems] == ["board_not_found"]
-    assert "no longer exists on Pinterest; choose another board" in problems[0].message
+    assert [p.code for p in problems] == ["board_unknown"]
+    assert "not one of this profile's Pinterest boards" in problems[0].message
 
 
 def test_no_board_at_all_is_refused(pinner):

@@ -11,22 +11,19 @@ default) pins are visible only to the creator and the app has 1,000 requests a d
 counted per UTC day in the shared cache and none is sent once the day's budget is spent.
 """
 
-import base64
 import os
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import requests
-from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from requests_toolbelt import MultipartEncoder
 
 from channels.http import AUTH, PERMANENT, RATE_LIMITED, TRANSIENT, PlatformError
 from channels.limits import GB, MB, PlatformLimits, TypeLimits
 from channels.providers.base import (
     Content,
-    MediaItem,
     Metrics,
     MetricsRequest,
     NotReady,
@@ -38,15 +35,22 @@ from channels.providers.base import (
     Published,
     PublishRequest,
 )
+from channels.providers.pinterest.access import access_tier, spend_request
+from channels.providers.pinterest.media import (
+    as_base64,
+    base64_item,
+    carousel_problems,
+    check_stored,
+    cover,
+    video_problems,
+)
 
 AUTHORIZE = "https://www.pinterest.com/oauth/"
 API = "https://api.pinterest.com/v5"
 PIN_URL = "https://www.pinterest.com/pin/{}/"
 POLL_SECONDS = 30  # video processing usually takes a minute or two
-TRIAL_REQUESTS_PER_DAY = 1000  # §8.3: trial access, all API requests, per app per day
 BOARD_PAGE_SIZE = 250
 RECENT_PINS = 25  # pins looked at on the board after a lost answer
-BASE64_TYPES = ("image/jpeg", "image/png")  # §8.2: image_base64 content types
 ALT_TEXT_MAX = 500
 LINK_MAX = 2048
 
@@ -100,48 +104,6 @@ OPTIONS = (
         help="Describes the image for screen readers; empty uses the library item's alt text.",
     ),
 )
-
-
-def access_tier() -> str:
-    """trial (default) or standard: PINTEREST_ACCESS_TIER, a setting winning over the env."""
-    tier = getattr(settings, "PINTEREST_ACCESS_TIER", None) or os.environ.get(
-        "PINTEREST_ACCESS_TIER", "trial"
-    )
-    return "standard" if str(tier).strip().lower() == "standard" else "trial"
-
-
-def budget_key(day=None) -> str:
-    day = day or timezone.now().astimezone(UTC).date()
-    return f"pinterest:requests:{day.isoformat()}"
-
-
-def requests_used_today() -> int:
-    return int(cache.get(budget_key()) or 0)
-
-
-def _spend_request() -> None:
-    """One call out of the trial's daily budget (per app, UTC day, shared by every process);
-    refuse before calling once it is spent, so the post slips to tomorrow with a reason."""
-    if access_tier() != "trial":
-        return
-    now = timezone.now().astimezone(UTC)
-    key = budget_key(now.date())
-    cache.add(key, 0, timeout=2 * 86400)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=2 * 86400)
-        used = 1
-    if used > TRIAL_REQUESTS_PER_DAY:
-        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-        raise PlatformError(
-            RATE_LIMITED,
-            "daily_request_budget",
-            f"This app's Pinterest trial access allows {TRIAL_REQUESTS_PER_DAY} requests a "
-            "day and today's are used up, so the pin waits until the budget resets at "
-            "midnight UTC. Apply for standard access to lift the limit.",
-            retry_after=max(60.0, (midnight - now).total_seconds()),
-        )
 
 
 def _reset_seconds(response: requests.Response) -> float | None:
@@ -219,7 +181,7 @@ class PinterestProvider(Provider):
                       response)  # fmt: skip
 
     def _call(self, method: str, path: str, token: str = "", **kwargs) -> dict:
-        _spend_request()
+        spend_request()
         if token:
             kwargs.setdefault("headers", {})["Authorization"] = f"Bearer {token}"
         url = path if path.startswith("http") else f"{API}{path}"
@@ -302,9 +264,9 @@ class PinterestProvider(Provider):
                 f"The link is {len(content.link)} characters; Pinterest allows {LINK_MAX}.", "link",
             ))  # fmt: skip
         if content.post_type == "carousel":
-            problems += _carousel_problems(content.media)
+            problems += carousel_problems(content.media)
         if content.post_type == "video":
-            problems += _video_problems(content.media)
+            problems += video_problems(content.media)
         return problems
 
     def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
@@ -361,18 +323,25 @@ class PinterestProvider(Provider):
         """A new registration each time the upload did not finish: its S3 fields are not kept
         (they are credentials), and an unfinished media id never becomes a pin."""
         item = request.content.media[0]
-        data = _stored_bytes(item, "video")
+        check_stored(item, "video")
         registered = self._call(
             "POST", "/media", request.access_token, json={"media_type": "video"}
         )
         request.checkpoint({"media_id": str(registered["media_id"]), "uploaded": False})
         request.keep_alive()
-        fields = registered.get("upload_parameters") or {}
-        # S3 POST policy: every given field as a form field, then the file, last.
-        files = [(name, (None, str(value))) for name, value in fields.items()]
-        files.append(("file", (os.path.basename(item.storage_name), data,
-                               fields.get("Content-Type") or item.mime_type or "video/mp4")))  # fmt: skip
-        self.http.request("POST", registered["upload_url"], expect_json=False, files=files)
+        params = registered.get("upload_parameters") or {}
+        with default_storage.open(item.storage_name, "rb") as handle:
+            # S3 POST policy: every given field as a form field, then the file, last; streamed
+            # from storage rather than read into memory (up to 2 GB).
+            body = MultipartEncoder(fields=[
+                *((name, str(value)) for name, value in params.items()),
+                ("file", (os.path.basename(item.storage_name), handle,
+                          params.get("Content-Type") or item.mime_type or "video/mp4")),
+            ])  # fmt: skip
+            self.http.request(
+                "POST", registered["upload_url"], expect_json=False, data=body,
+                headers={"Content-Type": body.content_type},
+            )  # fmt: skip
         request.checkpoint({"uploaded": True})
 
     def finish(self, request: PublishRequest) -> Published:
@@ -380,7 +349,8 @@ class PinterestProvider(Provider):
         if state.get("pin_id"):
             return _published(state["pin_id"])
         board = str(request.options.get("board_id") or "").strip()
-        problems = self.validate_options(request.options, request.mode)
+        # Chosen and an id; whether it exists, Pinterest itself says (404, code 40).
+        problems = self.validate_options({"board_id": board}, request.mode)
         if problems:
             raise PlatformError(PERMANENT, problems[0].code, problems[0].message)
         body = self._pin_body(request, board)
@@ -416,15 +386,15 @@ class PinterestProvider(Provider):
         post_type = request.content.post_type
         if post_type == "video":
             source = {"source_type": "video_id", "media_id": request.state["media_id"]}
-            return source | _cover(media[1])
+            return source | cover(media[1])
         if post_type == "carousel":
-            if all(_as_base64(m) for m in media):
+            if all(as_base64(m) for m in media):
                 return {"source_type": "multiple_image_base64",
-                        "items": [_base64_item(m) for m in media]}  # fmt: skip
+                        "items": [base64_item(m) for m in media]}  # fmt: skip
             return {"source_type": "multiple_image_urls", "items": [{"url": m.url} for m in media]}
         item = media[0]
-        if _as_base64(item):
-            return {"source_type": "image_base64", **_base64_item(item)}
+        if as_base64(item):
+            return {"source_type": "image_base64", **base64_item(item)}
         return {"source_type": "image_url", "url": item.url}
 
     def reconcile(self, request: PublishRequest) -> Published | None:
@@ -548,89 +518,23 @@ def _board_problems(board: str, boards: list | None, field: str) -> list[Problem
             field,
         )]  # fmt: skip
     if boards is not None and not any(str(b.get("id")) == board for b in boards):
-        return [_board_gone(board, boards, field)]
-    return []
-
-
-def _carousel_problems(media: list[MediaItem]) -> list[Problem]:
-    sizes = {(m.width, m.height) for m in media if m.width and m.height}
-    if len(sizes) > 1:
-        listed = ", ".join(f"{w}×{h}" for w, h in sorted(sizes))
         return [Problem(
-            "carousel_sizes_differ",
-            f"Pinterest carousel images must all be the same size; these are {listed}. Crop "
-            "them to one size.",
-            "media",
+            "board_unknown",
+            f"Board {board} is not one of this profile's Pinterest boards; choose a board from "
+            "the list (if it is new, refresh the boards on the Channels page first).",
+            field,
         )]  # fmt: skip
     return []
-
-
-def _video_problems(media: list[MediaItem]) -> list[Problem]:
-    if not media or media[0].kind != "video":
-        return [Problem(
-            "video_first", "A Pinterest video pin starts with the video; put it first.", "media"
-        )]  # fmt: skip
-    problems = []
-    if len(media) < 2 or media[1].kind != "image":
-        problems.append(Problem(
-            "video_cover_missing",
-            "Pinterest video pins need a cover image: add an image after the video in the "
-            "media (it becomes the pin's cover).",
-            "media",
-        ))  # fmt: skip
-    if media[0].width and media[0].height:
-        ratio = media[0].width / media[0].height
-        if not 0.5 <= ratio <= 1.91:
-            problems.append(Problem(
-                "aspect_ratio",
-                f"The video is {media[0].width}×{media[0].height}; Pinterest video pins take "
-                "1:2 (tall) to 1.91:1 (wide).",
-                "media",
-            ))  # fmt: skip
-    if not media[0].hosted:
-        problems.append(Problem(
-            "video_not_uploaded",
-            "Pinterest takes a video pin's file, not its address: upload the video to the "
-            "media library and use that.",
-            "media",
-        ))  # fmt: skip
-    return problems
-
-
-def _as_base64(item: MediaItem) -> bool:
-    """Files we hold go as bytes (Pinterest need not reach our server) where it takes them."""
-    return bool(item.hosted and item.storage_name and item.mime_type in BASE64_TYPES)
-
-
-def _stored_bytes(item: MediaItem, what: str) -> bytes:
-    if not item.storage_name or not default_storage.exists(item.storage_name):
-        raise PlatformError(
-            PERMANENT, "media_missing",
-            f"The uploaded {what} is no longer in storage; upload it again and retry.",
-        )  # fmt: skip
-    with default_storage.open(item.storage_name, "rb") as handle:
-        return handle.read()
-
-
-def _base64_item(item: MediaItem) -> dict:
-    data = base64.b64encode(_stored_bytes(item, "image")).decode()
-    return {"content_type": item.mime_type, "data": data}
-
-
-def _cover(item: MediaItem) -> dict:
-    if _as_base64(item):
-        found = _base64_item(item)
-        return {"cover_image_content_type": found["content_type"],
-                "cover_image_data": found["data"]}  # fmt: skip
-    return {"cover_image_url": item.url}
 
 
 def _created(pin: dict) -> float:
     value = str(pin.get("created_at") or "")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        created = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return float("inf")  # unknown: do not rule it out by time
+    # Pinterest writes UTC without an offset.
+    return (created if created.tzinfo else created.replace(tzinfo=UTC)).timestamp()
 
 
 def _int(value) -> int | None:
