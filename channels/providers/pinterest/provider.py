@@ -312,6 +312,8 @@ class PinterestProvider(Provider):
             request.checkpoint({"video_ready": True})
             return
         if status == "failed":
+            # A retry by a person uploads the video again rather than asking about this one.
+            request.checkpoint({"media_id": "", "uploaded": False})
             raise PlatformError(
                 PERMANENT, "video_processing_failed",
                 "Pinterest could not process the video; check it plays and is MP4, MOV or M4V "

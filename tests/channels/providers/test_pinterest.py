@@ -24,6 +24,7 @@ from publishing.dispatch import dispatch_due
 from publishing.models import PostMedia, PostTarget
 from publishing.notifications import targets_precheck
 from publishing.services import post_create
+from publishing.targets import target_retry
 from publishing.transitions import Actor
 from tests.channels.providers.contract import settle
 from tests.factories import MediaFactory, PostFactory
@@ -266,11 +267,17 @@ def test_a_video_pin_without_a_cover_is_refused_before_and_by_the_fake(pinner, f
     assert answer.status_code == 400
 
 
-def test_video_processing_that_fails_fails_the_pin(pinner, fake_pinterest):
+def test_video_processing_that_fails_fails_the_pin(pinner, fake_pinterest, owner):
     fake_pinterest.video_fails = True
     target = settle(video_target(pinner))
     assert (target.status, target.error_code) == ("failed", "video_processing_failed")
     assert not fake_pinterest.pins
+    # Retried after a fix, the video is uploaded again (not the failed media asked about again).
+    fake_pinterest.video_fails = False
+    target_retry(target=target, actor=Actor(user=owner))
+    target = settle(target)
+    assert target.status == "published", target.error_message
+    assert len(fake_pinterest.uploads) == 2
 
 
 # Failures ------------------------------------------------------------------------------------
