@@ -131,6 +131,21 @@ class ProfileOptionsForm(forms.Form):
                 profile_choices=profile_choices(spec, [profile]),
             )
 
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, what is set) for people who may only read the settings; a select shows the
+        chosen item's name (a board's name, not its id)."""
+        rows = []
+        for field in self:
+            value = field.value()
+            if isinstance(field.field, forms.BooleanField):
+                shown = "yes" if value else "no"
+            elif isinstance(field.field, forms.ChoiceField):
+                shown = str(dict(field.field.choices).get(value, value)) if value else ""
+            else:
+                shown = str(value or "")
+            rows.append((field.label, shown or "chosen per post"))
+        return rows
+
     def option_values(self) -> dict:
         """The cleaned form as option keys and stored values."""
         return {

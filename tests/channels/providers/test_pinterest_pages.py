@@ -118,3 +118,15 @@ def test_reviewers_cannot_refresh(account, pinner, client):
     client.force_login(reviewer)
     response = client.post(f"/a/{account.slug}/channels/{pinner.connection_id}/refresh/")
     assert response.status_code == 403
+
+
+def test_reviewers_read_the_default_board_by_name(account, pinner, client):
+    from tests.factories import MembershipFactory, UserFactory
+
+    pinner.extra = {**pinner.extra, "board_id": GEAR}
+    pinner.save()
+    reviewer = UserFactory(email="reader@example.com")
+    MembershipFactory(user=reviewer, account=account, role="reviewer")
+    client.force_login(reviewer)
+    page = client.get(f"/a/{account.slug}/channels/").content.decode()
+    assert "<li>Default board: Coffee gear</li>" in page
