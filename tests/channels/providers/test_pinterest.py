@@ -416,3 +416,32 @@ def test_the_precheck_reports_a_board_that_was_never_chosen(pinner, owner):
     targets_precheck()
     (message,) = mail.outbox
     assert "Choose a board for this pin on Acme Coffee" in message.body
+
+
+def test_a_version_may_choose_its_own_board_and_is_checked_the_same(pinner, api, fake_pinterest):
+    media = [{"url": IMAGE, "kind": "image"}]
+    refused = api.post("/posts", {
+        "caption": "Cold brew", "post_type": "pin", "targets": [pinner.pk], "media": media,
+        "versions": {"pinterest": {"options": {"board_id": "Coffee gear"}}},
+    })  # fmt: skip
+    assert refused.status_code == 400
+    detail = refused.json()["detail"]
+    (message,) = detail["versions.pinterest.options.board_id"]
+    assert "not “Coffee gear”" in message and "549755885177" in message
+    made = api.post("/posts", {
+        "caption": "Cold brew", "post_type": "pin", "targets": [pinner.pk], "media": media,
+        "scheduled_at": "2026-01-01T09:00:00+00:00",
+        "versions": {"pinterest": {"options": {"board_id": "549755885177"}}},
+    })  # fmt: skip
+    assert made.status_code == 201, made.content
+    target = settle(PostTarget.objects.get(post_id=made.json()["id"]))
+    assert target.status == "published", target.error_message
+    assert {p.board_id for p in fake_pinterest.pins.values()} == {"549755885177"}
+
+
+def test_a_revoked_app_holds_the_pin_and_disconnects(pinner, fake_pinterest):
+    fake_pinterest.revoke()  # the user removed the app in Pinterest's settings
+    target = settle(make_target(pinner))
+    pinner.connection.refresh_from_db()
+    assert (target.status, pinner.connection.status) == ("pending", "disconnected")
+    assert not fake_pinterest.pins
