@@ -62,6 +62,8 @@ def test_refreshing_is_for_managers_of_this_account_only(outsider_client, accoun
 
 def test_the_composer_shows_the_pinterest_card(owner_client, account, pinner, settings):
     settings.PINTEREST_ACCESS_TIER = "trial"
+    pinner.extra = {**pinner.extra, "board_id": RECIPES}
+    pinner.save()
     page = owner_client.get(f"/a/{account.slug}/posts/new/").content.decode()
     card = re.search(r'<fieldset class="platform-options network pinterest-options".*?</fieldset>',
                      page, re.S).group(0)  # fmt: skip
@@ -69,6 +71,7 @@ def test_the_composer_shows_the_pinterest_card(owner_client, account, pinner, se
     assert 'name="pinterest_title"' in card
     assert re.search(r'<select name="pinterest_board_id".*?Recipes.*?Coffee gear', card, re.S)
     assert 'name="pinterest_alt_text"' in card
+    assert "Empty uses the profile&#x27;s default (Acme Coffee: Recipes)." in card
     assert 'name="link"' in page
     settings.PINTEREST_ACCESS_TIER = "standard"
     page = owner_client.get(f"/a/{account.slug}/posts/new/").content.decode()
