@@ -51,6 +51,9 @@ PIN_URL = "https://www.pinterest.com/pin/{}/"
 POLL_SECONDS = 30  # video processing usually takes a minute or two
 BOARD_PAGE_SIZE = 250
 RECENT_PINS = 25  # pins looked at on the board after a lost answer
+# How long after asking for a pin its absence from the board proves it was not made (a create
+# we timed out on may still be running at Pinterest).
+SETTLE_SECONDS = 120
 ALT_TEXT_MAX = 500
 LINK_MAX = 2048
 
@@ -401,7 +404,8 @@ class PinterestProvider(Provider):
 
     def reconcile(self, request: PublishRequest) -> Published | None:
         """After a lost answer: our pin among the board's recent pins (same link, else same
-        title and description, created since we asked), else it certainly was not made."""
+        title and description, created since we asked); its absence is certain only once the
+        call we gave up on cannot still be running (SETTLE_SECONDS), else ask again later."""
         state = request.state
         if state.get("pin_id"):
             return _published(state["pin_id"])
@@ -426,6 +430,13 @@ class PinterestProvider(Provider):
             if same_link or same_text:
                 request.checkpoint({"pin_id": str(pin["id"])})
                 return _published(str(pin["id"]))
+        if timezone.now().timestamp() - float(state["create_requested_at"]) < SETTLE_SECONDS:
+            # A call we gave up on may still be running at Pinterest: not yet "certainly not".
+            raise PlatformError(
+                TRANSIENT, "pin_not_visible_yet",
+                "Pinterest does not show the pin on the board yet; looking again shortly.",
+                maybe_delivered=True,
+            )  # fmt: skip
         return None
 
     # Metrics ------------------------------------------------------------------------------------

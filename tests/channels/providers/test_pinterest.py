@@ -2,6 +2,7 @@
 the board checks, image / carousel / video pins, the failures peers' users hit most, the trial's
 daily request budget, lost answers and analytics."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -293,10 +294,43 @@ def test_a_429_waits_as_long_as_pinterests_reset_header_says(pinner, fake_pinter
 
 def test_a_hang_on_the_pin_call_is_reconciled_to_one_pin(pinner, fake_pinterest):
     fake_pinterest.hang(3, path="/v5/pins")  # longer than the 2 s read timeout in tests
-    target = settle(make_target(pinner, link="https://acme.example/x"))
+    target = make_target(pinner, link="https://acme.example/x")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        dispatch_due()  # we give up; Pinterest is still making the pin
+        waiting = PostTarget.objects.get(pk=target.pk)
+        assert (waiting.status, waiting.error_code) == ("scheduled", "timeout")
+        assert waiting.platform_state["lost_answer"]  # next time: look before posting
+        assert wait_for(lambda: fake_pinterest.in_flight == 0)
+        clock.shift(timedelta(minutes=3))
+        dispatch_due()
+    target = PostTarget.objects.get(pk=target.pk)
     assert target.status == "published", target.error_message
-    assert len(fake_pinterest.pins) == 1
-    assert target.platform_post_id in fake_pinterest.pins
+    assert len(fake_pinterest.pins) == 1 and target.platform_post_id in fake_pinterest.pins
+    assert len(fake_pinterest.calls("POST", "/v5/pins")) == 1
+
+
+def test_a_pin_not_yet_on_the_board_is_looked_for_again_before_posting(pinner, fake_pinterest):
+    fake_pinterest.fail_500(path="/v5/pins")  # no pin made, but we cannot know that at once
+    target = make_target(pinner)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        dispatch_due()
+        clock.shift(timedelta(minutes=1))
+        dispatch_due()  # 60 s: a call could still be running at Pinterest; still no post
+        assert len(fake_pinterest.calls("POST", "/v5/pins")) == 1
+        clock.shift(timedelta(minutes=5))
+        dispatch_due()  # long enough: the pin certainly was not made, so it is made now
+    target = PostTarget.objects.get(pk=target.pk)
+    assert target.status == "published" and len(fake_pinterest.pins) == 1
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    """Wait for the fake server's thread to finish a call (not a stand-in for simulated time)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_a_dropped_answer_is_found_by_its_link_on_the_board(pinner, fake_pinterest):
