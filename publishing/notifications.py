@@ -105,17 +105,17 @@ def _precheck_problems(target: PostTarget) -> list[str]:
         problems.append(problem.message)
     if target.posting_mode == PostingMode.MANUAL and not provider.supports_drafts:
         return problems  # a person posts it by hand: no options go to the platform
-    problems += _option_problems(target, provider, content, connected=not problems)
+    problems += _option_problems(target, provider, content, live=not problems)
     return problems
 
 
-def _option_problems(target: PostTarget, provider, content, *, connected: bool) -> list[str]:
+def _option_problems(target: PostTarget, provider, content, *, live: bool) -> list[str]:
     """The options it would publish with, as when it was scheduled, then the provider's live
     look (e.g. that a chosen board still exists) where nothing else is wrong already."""
     mode = "drafts" if target.posting_mode == PostingMode.MANUAL else "automatic"
     options = effective_options(target.post, target.profile, target_version(target))
     found = [p.message for p in provider.validate_options(options, mode, target.profile.name)]
-    if found or not connected:
+    if found or not live:
         return found
     try:
         return [p.message for p in provider.precheck(publish_request(target, content))]
