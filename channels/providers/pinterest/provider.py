@@ -150,7 +150,11 @@ class PinterestProvider(Provider):
     name = "Pinterest"
     has_refresh = True  # 30-day access tokens; continuous refresh rotates the refresh token
     refresh_margin = timedelta(days=2)
-    scopes = ["boards:read", "boards:write", "pins:read", "pins:write", "user_accounts:read"]
+    # The *_secret scopes: secret boards are listed (privacy=ALL), pinned to and read back too.
+    scopes = [
+        "boards:read", "boards:read_secret", "boards:write", "pins:read", "pins:read_secret",
+        "pins:write", "pins:write_secret", "user_accounts:read",
+    ]  # fmt: skip
     no_profiles_hint = "Pinterest lists the account itself; sign in with the account to post as."
     limits = LIMITS
     # No documented pin cap; Pinterest's guidance and schedulers keep to ~25 a day (spam flags).
