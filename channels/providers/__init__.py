@@ -9,11 +9,15 @@ from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.pinterest import PinterestProvider
 from channels.providers.tiktok import TikTokProvider
+from channels.providers.x import XProvider
+from channels.providers.youtube import YouTubeProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
+    YouTubeProvider.slug: YouTubeProvider,
+    XProvider.slug: XProvider,
     PinterestProvider.slug: PinterestProvider,
 }
 
