@@ -199,7 +199,6 @@ def _connection_store(
             "status": ConnectionStatus.ACTIVE,
             "access_token": result.access_token,
             "token_expires_at": result.expires_at,
-            "refresh_expires_at": result.refresh_expires_at,
             "scopes": result.scopes,
             "disconnected_reason": "",
             "expiry_warned_at": None,
@@ -208,9 +207,12 @@ def _connection_store(
             **({"credentials": json.dumps(credentials)} if credentials is not None else {}),
         },
     )
-    if result.refresh_token:  # never overwrite a stored refresh token with an empty one
+    # Never overwrite a stored refresh token (or its end date) with an empty answer: some
+    # platforms leave the refresh token out of a reconnect and keep the one they issued.
+    if result.refresh_token:
         connection.refresh_token = result.refresh_token
-        connection.save(update_fields=["refresh_token"])
+        connection.refresh_expires_at = result.refresh_expires_at
+        connection.save(update_fields=["refresh_token", "refresh_expires_at"])
     # New profiles of platforms with a drafts inbox start in manual mode (the drafts inbox).
     posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
     for info in found:

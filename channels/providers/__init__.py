@@ -7,6 +7,7 @@ registry, so the app never offers a platform that is not registered.
 from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
+from channels.providers.linkedin import LinkedInProvider
 from channels.providers.pinterest import PinterestProvider
 from channels.providers.tiktok import TikTokProvider
 from channels.providers.x import XProvider
@@ -16,8 +17,9 @@ PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
-    YouTubeProvider.slug: YouTubeProvider,
+    LinkedInProvider.slug: LinkedInProvider,
     XProvider.slug: XProvider,
+    YouTubeProvider.slug: YouTubeProvider,
     PinterestProvider.slug: PinterestProvider,
 }
 

@@ -149,6 +149,10 @@ class MetricsRequest:
     access_token: str
     post_type: str = ""
     credentials: dict[str, str] = field(default_factory=dict)
+    # Who posted it and what the grant allows, for platforms whose statistics differ by author
+    # (a member or a page) or by granted scope.
+    profile_external_id: str = ""
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass

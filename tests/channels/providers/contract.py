@@ -40,6 +40,8 @@ class ProviderContract:
     fake_class: type[FakeServer]
     # Per declared post type: media that makes a valid post, and a Content that breaks a limit.
     examples: dict[str, Media]
+    # Post types that share a link (an article, a document's PDF): the link that makes them valid.
+    example_links: dict[str, str] = {}
     # The path of the final call (the one that makes a post public) and of a call before it.
     final_call: str
     early_call: str
@@ -94,8 +96,9 @@ class ProviderContract:
 
     def target(self, profile: Profile, post_type: str) -> PostTarget:
         post = PostFactory(
-            account=profile.account, post_type=post_type, caption=f"Contract {post_type} #test"
-        )
+            account=profile.account, post_type=post_type, caption=f"Contract {post_type} #test",
+            link=self.example_links.get(post_type, ""),
+        )  # fmt: skip
         for position, (kind, url) in enumerate(self.examples[post_type]):
             MediaFactory(post=post, kind=kind, url=url, position=position)
         return PostTarget.objects.create(
@@ -137,6 +140,7 @@ class ProviderContract:
                 content = Content(
                     post_type=post_type, caption="Fine",
                     media=[MediaItem(url=url, kind=kind) for kind, url in media],
+                    link=self.example_links.get(post_type, ""),
                 )  # fmt: skip
                 assert provider.validate(content) == [], post_type
             else:
