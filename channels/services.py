@@ -349,6 +349,33 @@ def profile_options_save(*, profile: Profile, values: dict) -> Profile:
     return profile
 
 
+def connection_profiles_refresh(*, connection: ChannelConnection) -> list[Profile]:
+    """Read the connection's profiles again from the platform: names, pictures and what the
+    provider lists in Profile.extra (e.g. an account's boards). A person's own choices
+    in extra are kept; profiles no longer listed stay as they are (reconnect to re-grant).
+
+    Raises PlatformError when the platform cannot answer.
+    """
+    found = get_provider(connection.platform).list_profiles(access_token=connection.access_token)
+    refreshed = []
+    with transaction.atomic():
+        for info in found:
+            profile = (
+                Profile.objects.select_for_update()
+                .filter(connection=connection, external_id=info.external_id)
+                .first()
+            )
+            if profile is None:
+                continue
+            profile.name = info.name[:200] or profile.name
+            profile.username = info.username[:200]
+            profile.picture_url = info.picture_url[:1000]
+            profile.extra = {**profile.extra, **info.extra}
+            profile.save(update_fields=["name", "username", "picture_url", "extra"])
+            refreshed.append(profile)
+    return refreshed
+
+
 def connection_refresh(*, connection: ChannelConnection) -> bool:
     """Renew the access token ahead of expiry. False where the platform has no refresh.
 

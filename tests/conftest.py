@@ -143,3 +143,23 @@ def fake_linkedin(settings):
     )
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake_pinterest(settings, db):
+    """A running fake Pinterest API v5; the app's daily request budget starts empty."""
+    from django.core.cache import cache
+
+    from channels.providers.pinterest import budget_key
+    from tests.fakes.pinterest import FakePinterest
+
+    server = FakePinterest().start()
+    _point_at(
+        settings,
+        server,
+        pinterest={"client_id": server.client_id, "client_secret": server.client_secret},
+    )
+    settings.PINTEREST_ACCESS_TIER = "trial"
+    cache.delete(budget_key())
+    yield server
+    server.stop()

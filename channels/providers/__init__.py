@@ -8,6 +8,7 @@ from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.linkedin import LinkedInProvider
+from channels.providers.pinterest import PinterestProvider
 from channels.providers.tiktok import TikTokProvider
 from channels.providers.x import XProvider
 from channels.providers.youtube import YouTubeProvider
@@ -19,6 +20,7 @@ PROVIDERS: dict[str, type[Provider]] = {
     LinkedInProvider.slug: LinkedInProvider,
     XProvider.slug: XProvider,
     YouTubeProvider.slug: YouTubeProvider,
+    PinterestProvider.slug: PinterestProvider,
 }
 
 
