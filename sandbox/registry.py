@@ -44,6 +44,7 @@ SANDBOXES: list[Sandbox] = [
     Sandbox(2, "tests.fakes.youtube.FakeYouTube", ("youtube",)),
     Sandbox(3, "tests.fakes.x.FakeX", ("x",)),
     Sandbox(4, "tests.fakes.linkedin.FakeLinkedIn", ("linkedin",)),
+    Sandbox(5, "tests.fakes.pinterest.FakePinterest", ("pinterest",)),
 ]
 
 

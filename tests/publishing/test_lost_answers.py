@@ -107,6 +107,26 @@ def youtube_target(account, owner_client, fake, upload):
     )
 
 
+def pinterest_target(account, owner_client, fake, upload):
+    assert connect(platform="pinterest", account=account, client=owner_client).status_code == 302
+    pinner = Profile.objects.get(platform="pinterest")
+    board = pinner.extra["boards"][0]["id"]
+    post = PostFactory(account=account, post_type="pin", caption="Autumn menu",
+                       title="Autumn menu", link="https://acme.example.com/menu",
+                       options={"board_id": board})  # fmt: skip
+    if upload:  # a video pin: registered, sent to the upload host, then pinned with its cover
+        post.post_type = "video"
+        post.save()
+        media = PostMedia(post=post, kind="video", mime_type="video/mp4")
+        media.file.save("clip.mp4", ContentFile(b"\0" * (1024 * 1024)), save=True)
+        MediaFactory(post=post, url="https://cdn.example.com/cover.jpg", position=1)
+    else:
+        MediaFactory(post=post, url="https://cdn.example.com/0.jpg")
+    return PostTarget.objects.create(
+        post=post, profile=pinner, status="scheduled", scheduled_at=timezone.now()
+    )
+
+
 CASES = {
     "instagram": Case("fake_instagram", instagram_target, "/media_publish", "/media",
                       lambda fake: fake.published_count()),
@@ -122,6 +142,8 @@ CASES = {
     "youtube": Case("fake_youtube", youtube_target, "/upload/youtube/v3/videos",
                     "/upload/youtube/v3/videos", lambda fake: len(fake.videos),
                     final_method="PUT"),
+    "pinterest": Case("fake_pinterest", pinterest_target, "/v5/pins", "/v5/media",
+                      lambda fake: len(fake.pins), final_method="POST"),
 }  # fmt: skip
 
 

@@ -55,7 +55,15 @@ def _sandbox(**env: str) -> dict:
 def test_on_by_default_with_debug_and_no_real_credentials():
     found = _sandbox(DEBUG="1")
     assert found["on"] is True
-    assert found["platforms"] == ["instagram", "facebook", "tiktok", "youtube", "x", "linkedin"]
+    assert found["platforms"] == [
+        "instagram",
+        "facebook",
+        "tiktok",
+        "youtube",
+        "x",
+        "linkedin",
+        "pinterest",
+    ]
     assert ["https://graph.facebook.com", "http://127.0.0.1:8701"] in found["rewrites"]
     assert ["https://open.tiktokapis.com", "http://127.0.0.1:8702"] in found["rewrites"]
     assert found["credentials"]["tiktok"]["client_id"] == "tt-client-key"
@@ -74,7 +82,7 @@ def test_forced_on_it_leaves_platforms_with_real_credentials_real():
     found = _sandbox(DEBUG="1", SOCIALDIST_SANDBOX="1", INSTAGRAM_CLIENT_ID="real-app")
     assert found["on"] is True
     # Meta's fake plays Instagram and Facebook on the same origins: both stay real.
-    assert found["platforms"] == ["tiktok", "youtube", "x", "linkedin"]
+    assert found["platforms"] == ["tiktok", "youtube", "x", "linkedin", "pinterest"]
     assert all("facebook.com" not in origin for origin, _ in found["rewrites"])
     assert found["credentials"]["instagram"]["client_id"] == "real-app"
 
@@ -91,6 +99,7 @@ def test_the_ports_follow_socialdist_sandbox_port():
         "127.0.0.1:9102",  # YouTube
         "127.0.0.1:9103",  # X
         "127.0.0.1:9104",  # LinkedIn
+        "127.0.0.1:9105",  # Pinterest
     }
 
 
