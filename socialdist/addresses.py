@@ -117,7 +117,7 @@ def host_addresses(host: str, port: int) -> list[IPAddress]:
     return sorted(addresses, key=lambda a: (a.version, int(a)))
 
 
-def url_host_problem(url: str, *, allow_private: bool) -> str | None:
+def url_host_problem(url: str, *, allow_private: bool, require_https: bool = True) -> str | None:
     """Why a request to `url` must not be sent (its host is, or resolves to, an address it may
     not reach, or it is plain http to a public site), or None when it may.
 
@@ -144,6 +144,6 @@ def url_host_problem(url: str, *, allow_private: bool) -> str | None:
         problem = address_problem(address, allow_private=allow_private)
         if problem:
             return f"points at {host}, {problem}; only public addresses can be used here"
-    if parts.scheme != "https" and not all(is_local(a) for a in addresses):
+    if require_https and parts.scheme != "https" and not all(is_local(a) for a in addresses):
         return "must start with https:// (plain http:// only for a site on this machine or network)"
     return None

@@ -5,6 +5,7 @@ from accounts.services import api_token_create
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.tiktok import FakeTikTok
+from tests.fakes.wordpress import FakeWordPress
 
 
 @pytest.fixture
@@ -97,5 +98,16 @@ def fake_tiktok(settings):
     )
     # The app lets through exactly what the fake has verified (https://cdn.example.com/).
     settings.TIKTOK_VERIFIED_URL_PREFIXES = list(server.verified_prefixes)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_wordpress(settings):
+    """A running fake WordPress site on 127.0.0.1 (a local site: allowed, plain http), which
+    also serves the test images of https://cdn.example.com."""
+    server = FakeWordPress().start()
+    _point_at(settings, server)
+    settings.CONNECT_ALLOW_PRIVATE = True
     yield server
     server.stop()

@@ -8,11 +8,13 @@ from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.tiktok import TikTokProvider
+from channels.providers.wordpress import WordPressProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
+    WordPressProvider.slug: WordPressProvider,
 }
 
 

@@ -57,6 +57,14 @@ class ProviderContract:
     def fail_rate_limit(self, fake, path: str) -> None:
         fake.fail_rate_limit(path=path)
 
+    def connect_values(self, fake) -> dict[str, str]:
+        """Credentials platforms: the connect fields a person types (their fake's site, key)."""
+        raise NotImplementedError
+
+    def post_fields(self, post_type: str) -> dict:
+        """Post fields a post type needs beyond caption and media (an article's title)."""
+        return {}
+
     def ready_profile(self, profile: Profile) -> None:
         """Whatever a person sets once before automatic posting (TikTok: a privacy level)."""
 
@@ -83,8 +91,11 @@ class ProviderContract:
         if provider.auth == "oauth2":
             response = connect(platform=self.platform, account=account, client=owner_client)
             assert response.status_code == 302, response.content.decode()[-2000:]
-        else:  # pragma: no cover - no credentials platform is registered yet
-            raise NotImplementedError("credentials platforms connect through their own hook")
+        else:  # the generic credentials form, verified with a real call to the fake
+            values = {f"{self.platform}-{k}": v for k, v in self.connect_values(fake).items()}
+            url = f"/a/{account.slug}/channels/credentials/{self.platform}/"
+            response = owner_client.post(url, values)
+            assert response.status_code == 302, response.content.decode()[-2000:]
         profile = Profile.objects.filter(platform=self.platform).first()
         assert profile is not None, f"{provider.name}: connecting listed no profile"
         profile.posting_mode = "automatic"
@@ -94,8 +105,9 @@ class ProviderContract:
 
     def target(self, profile: Profile, post_type: str) -> PostTarget:
         post = PostFactory(
-            account=profile.account, post_type=post_type, caption=f"Contract {post_type} #test"
-        )
+            account=profile.account, post_type=post_type, caption=f"Contract {post_type} #test",
+            **self.post_fields(post_type),
+        )  # fmt: skip
         for position, (kind, url) in enumerate(self.examples[post_type]):
             MediaFactory(post=post, kind=kind, url=url, position=position)
         return PostTarget.objects.create(
@@ -137,6 +149,7 @@ class ProviderContract:
                 content = Content(
                     post_type=post_type, caption="Fine",
                     media=[MediaItem(url=url, kind=kind) for kind, url in media],
+                    title=self.post_fields(post_type).get("title", ""),
                 )  # fmt: skip
                 assert provider.validate(content) == [], post_type
             else:
