@@ -6,6 +6,7 @@ registry, so the app never offers a platform that is not registered.
 
 from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
+from channels.providers.ghost import GhostProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.tiktok import TikTokProvider
 from channels.providers.wordpress import WordPressProvider
@@ -15,6 +16,7 @@ PROVIDERS: dict[str, type[Provider]] = {
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
     WordPressProvider.slug: WordPressProvider,
+    GhostProvider.slug: GhostProvider,
 }
 
 

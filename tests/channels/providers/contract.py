@@ -43,6 +43,7 @@ class ProviderContract:
     # The path of the final call (the one that makes a post public) and of a call before it.
     final_call: str
     early_call: str
+    final_method: str = ""  # where a look-up shares the final call's path (GET vs POST)
 
     # Platform hooks ---------------------------------------------------------------------------
     def posts_on_platform(self, fake) -> int:
@@ -50,6 +51,10 @@ class ProviderContract:
 
     def expire_token(self, fake) -> None:
         raise NotImplementedError
+
+    def drop_final_call(self, fake) -> None:
+        """Lose the answer of the final call (the platform acts; we never hear back)."""
+        fake.drop(path=self.final_call, method=self.final_method)
 
     def fail_transient(self, fake, path: str) -> None:
         fake.fail_500(path=path)
@@ -172,7 +177,7 @@ class ProviderContract:
     def test_a_lost_answer_is_reconciled_without_a_second_post(self, profile, fake):
         post_type = next(iter(self.examples))
         before = self.posts_on_platform(fake)
-        fake.drop(path=self.final_call)
+        self.drop_final_call(fake)
         target = settle(self.target(profile, post_type))
         assert self.posts_on_platform(fake) == before + 1
         assert target.status == "published" or target.error_code == "unconfirmed"

@@ -14,6 +14,7 @@ class TestWordPressContract(ProviderContract):
     fake_class = FakeWordPress
     examples = {"article": [("image", "https://cdn.example.com/cover.png")]}
     final_call = "/wp-json/wp/v2/posts"
+    final_method = "POST"  # the slug look-up GETs the same path
     early_call = "/wp-json/wp/v2/media"
 
     def connect_values(self, fake) -> dict[str, str]:
