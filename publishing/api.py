@@ -58,7 +58,7 @@ def _options_fields() -> dict:
     fields: dict = {}
     for provider in PROVIDERS.values():
         for spec in provider.options:
-            if spec.key in fields:
+            if spec.key in fields or not spec.per_post:
                 continue
             if spec.kind == "choice":
                 kind = Literal[tuple(v for v, _ in spec.choices)]

@@ -6,6 +6,7 @@ from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.fakes.ghost import FakeGhost
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.tiktok import FakeTikTok
+from tests.fakes.webflow import FakeWebflow
 from tests.fakes.wordpress import FakeWordPress
 
 
@@ -121,5 +122,16 @@ def fake_ghost(settings):
     server = FakeGhost().start()
     _point_at(settings, server)
     settings.CONNECT_ALLOW_PRIVATE = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_webflow(settings):
+    """A running fake Webflow Data API (api.webflow.com, its asset uploads and the test images
+    of https://cdn.example.com rewritten to it)."""
+    server = FakeWebflow().start()
+    _point_at(settings, server)
+    settings.CONNECT_ALLOW_PRIVATE = True  # image fetches from the fake's 127.0.0.1
     yield server
     server.stop()

@@ -9,6 +9,7 @@ from channels.providers.facebook import FacebookProvider
 from channels.providers.ghost import GhostProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.tiktok import TikTokProvider
+from channels.providers.webflow import WebflowProvider
 from channels.providers.wordpress import WordPressProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
@@ -17,6 +18,7 @@ PROVIDERS: dict[str, type[Provider]] = {
     TikTokProvider.slug: TikTokProvider,
     WordPressProvider.slug: WordPressProvider,
     GhostProvider.slug: GhostProvider,
+    WebflowProvider.slug: WebflowProvider,
 }
 
 

@@ -200,8 +200,9 @@ class ArticleProvider(Provider):
     def post_id(self, post: dict) -> str:
         return str(post["id"])
 
-    def as_published(self, post: dict) -> Published | None:
-        """The post as Published when the CMS shows it live, else None (a draft)."""
+    def as_published(self, request: PublishRequest, post: dict) -> Published | None:
+        """The post as Published when the CMS shows it live, else None (a draft, or an item
+        created but not published yet)."""
         raise NotImplementedError
 
     def prepare_terms(self, request: PublishRequest, article: Article) -> None:
@@ -251,7 +252,9 @@ class ArticleProvider(Provider):
             request.checkpoint({"post_id": self.post_id(post)})
             if drafts:
                 raise SentToDrafts(self.post_id(post))
-        published = self.as_published(post)
+            if self.as_published(request, post) is None:  # created, then published (Webflow)
+                post = self.publish_existing(request, post)
+        published = self.as_published(request, post)
         if published is None:
             raise PlatformError(
                 PERMANENT,
@@ -265,7 +268,7 @@ class ArticleProvider(Provider):
         post_id = request.state.get("post_id")
         if not post_id:
             return None
-        return self.as_published(self.get_post(request, post_id))
+        return self.as_published(request, self.get_post(request, post_id))
 
     def reconcile(self, request: PublishRequest) -> Published | None:
         slug = request.state.get("slug")
@@ -275,7 +278,7 @@ class ArticleProvider(Provider):
         if post is None:
             return None
         request.checkpoint({"post_id": self.post_id(post)})
-        published = self.as_published(post)
+        published = self.as_published(request, post)
         if published is None and request.mode == "drafts":
             raise SentToDrafts(self.post_id(post))
         return published  # None: ours, not live yet; finish publishes it (no second create)

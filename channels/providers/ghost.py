@@ -235,7 +235,7 @@ class GhostProvider(ArticleProvider):
                 exc.message = "The article is no longer on Ghost (it was deleted there)."
             raise
 
-    def as_published(self, post: dict) -> Published | None:
+    def as_published(self, request: PublishRequest, post: dict) -> Published | None:
         if post.get("status") != "published":
             return None
         return Published(platform_post_id=str(post["id"]), permalink=str(post.get("url", "")))

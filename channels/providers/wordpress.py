@@ -232,7 +232,7 @@ class WordPressProvider(ArticleProvider):
                 exc.message = "The article is no longer on WordPress (it was deleted there)."
             raise
 
-    def as_published(self, post: dict) -> Published | None:
+    def as_published(self, request: PublishRequest, post: dict) -> Published | None:
         if post.get("status") != "publish":
             return None
         return Published(platform_post_id=str(post["id"]), permalink=str(post.get("link", "")))
