@@ -247,8 +247,12 @@ class ArticleProvider(Provider):
                 raise SentToDrafts(post_id)
             post = self.publish_existing(request, self.get_post(request, post_id))
         else:
-            request.checkpoint({"create_sent": True})  # from here a lost answer is looked up
-            post = self.create_post(request, self._article(request), draft=drafts)
+            post = None
+            if request.state.get("create_sent"):  # an earlier create that timed out may have
+                post = self.find_by_slug(request, request.state["slug"])  # landed after all
+            if post is None:
+                request.checkpoint({"create_sent": True})  # from here a lost answer is looked up
+                post = self.create_post(request, self._article(request), draft=drafts)
             request.checkpoint({"post_id": self.post_id(post)})
             if drafts:
                 raise SentToDrafts(self.post_id(post))

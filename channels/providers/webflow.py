@@ -28,6 +28,7 @@ from channels.providers.article import (
 from channels.providers.base import (
     ConnectField,
     OptionField,
+    Problem,
     ProfileInfo,
     Published,
     PublishRequest,
@@ -186,6 +187,18 @@ class WebflowProvider(ArticleProvider):
                 **{f"field_{role}": slug for role, slug in field_map.items()},
             },
         )
+
+    def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
+        """An article needs a collection field for its body (a rich text field)."""
+        if options.get("field_body"):
+            return []
+        where = f" {profile_name}" if profile_name else ""
+        return [Problem(
+            "body_field_not_chosen",
+            f"Choose which field of the Webflow collection{where} takes the article's body, on "
+            "the Channels page: it has no rich text field chosen.",
+            "options.field_body",
+        )]  # fmt: skip
 
     # CMS calls --------------------------------------------------------------------------------
     def _collection(self, request: PublishRequest) -> str:

@@ -154,3 +154,13 @@ def test_reports_say_no_metrics_from_this_channel_rather_than_zeros(profile, own
     page = owner_client.get(f"/a/{profile.account.slug}/reports/").content.decode()
     assert "no metrics from this channel" in page
     assert "on Webflow" in page and "no metrics are in yet" not in page
+
+
+def test_a_collection_without_a_body_field_is_refused_when_scheduling(profile, api):
+    team = Profile.objects.get(platform="webflow", external_id="col-team")
+    refused = api.post("/posts", {
+        "caption": "x", "title": "t", "post_type": "article", "targets": [team.pk],
+        "posting_mode": "automatic",
+    })  # fmt: skip
+    assert refused.status_code == 400, refused.content
+    assert "takes the article's body, on the Channels page" in str(refused.json()["detail"])

@@ -1,6 +1,8 @@
 """WordPress: what the contract does not cover — the server that strips the Authorization header,
 a Contributor, articles (Markdown, images uploaded once, tags, UTM), drafts, slugs, metrics."""
 
+import time
+
 import pytest
 import time_machine
 from django.utils import timezone
@@ -205,3 +207,25 @@ def test_pasted_html_is_sanitised_and_markdown_rendered():
     pasted = '<p onclick="x()">Hi <a href="javascript:alert(1)">x</a></p><script>1</script>'
     assert body_html(pasted) == '<p>Hi <a rel="noopener noreferrer">x</a></p>'
     assert body_html("<b>raw</b> text", "markdown") == "<p><b>raw</b> text</p>"
+
+
+def test_a_create_that_hangs_past_the_timeout_and_lands_later_is_not_posted_twice(
+    profile, fake_wordpress, settings
+):
+    """The create times out here but WordPress finishes it later: the retry looks up the slug
+    before creating again."""
+    settings.PLATFORM_HTTP_TIMEOUT = (2, 0.3)
+    fake_wordpress.hang(1.0, path="/wp-json/wp/v2/posts", method="POST")
+    target = article(profile)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        dispatch_due()
+        first = PostTarget.objects.get(pk=target.pk)
+        assert first.status == "scheduled" and first.error_code == "timeout"
+        deadline = time.monotonic() + 5
+        while not fake_wordpress.posts and time.monotonic() < deadline:
+            time.sleep(0.05)  # the hung request completes on the fake meanwhile (a real thread)
+        clock.shift(timezone.timedelta(minutes=2))
+        dispatch_due()
+    target.refresh_from_db()
+    assert target.status == "published", target.error_message
+    assert len(fake_wordpress.posts) == 1
