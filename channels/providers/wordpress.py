@@ -105,6 +105,11 @@ class WordPressProvider(ArticleProvider):
         body = _body(response)
         code, message = str(body.get("code", "")), str(body.get("message", ""))
         status = response.status_code
+        if status == 404 and not code:  # not WordPress's own answer: no REST API there
+            return PlatformError(PERMANENT, "no_rest_api", "No WordPress REST API answers at "
+                                 f"{response.url.split('/wp-json/')[0]}/wp-json/: check the site "
+                                 "URL (the address of the WordPress site itself).",
+                                 http_status=status)  # fmt: skip
         if not code or status == 429 or status >= 500:
             return None  # the generic rules: rate limited / transient
         sent_auth = "Authorization" in response.request.headers

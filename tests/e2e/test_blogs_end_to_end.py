@@ -156,3 +156,12 @@ def test_a_worker_killed_after_the_create_call_leaves_one_article(blog, api, mon
     assert len(fake.published()) == 1
     html, _, permalink = read(fake)
     assert target.permalink.endswith(permalink) and target.platform_state["slug"] == "killed-worker"
+
+
+def test_a_blog_channel_reconnects_through_its_form(blog, api, owner_client, account):
+    platform, fake, values, _ = blog
+    api.post(f"/connections/{platform}/credentials", values(fake))
+    page = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
+    assert f'href="#connect-{platform}">Reconnect</a>' in page
+    assert f"/channels/connect/{platform}/" not in page  # no OAuth sign-in for a blog
+    assert "no expiry" in page

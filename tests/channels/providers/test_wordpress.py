@@ -229,3 +229,9 @@ def test_a_create_that_hangs_past_the_timeout_and_lands_later_is_not_posted_twic
     target.refresh_from_db()
     assert target.status == "published", target.error_message
     assert len(fake_wordpress.posts) == 1
+
+
+def test_a_site_url_without_wordpress_says_so(api, fake_wordpress):
+    refused = connect(api, fake_wordpress, site_url=fake_wordpress.url + "/shop")
+    assert "No WordPress REST API answers at" in refused.json()["detail"]
+    assert "/shop/wp-json/" in refused.json()["detail"]
