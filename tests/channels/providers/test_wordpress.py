@@ -5,6 +5,7 @@ import time
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from analytics.services import metrics_collect
@@ -17,6 +18,7 @@ from publishing.models import PostTarget
 from tests.channels.providers.contract import settle
 from tests.factories import MediaFactory, PostFactory
 from tests.fakes.server import Response
+from tests.media_files import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +237,21 @@ def test_a_site_url_without_wordpress_says_so(api, fake_wordpress):
     refused = connect(api, fake_wordpress, site_url=fake_wordpress.url + "/shop")
     assert "No WordPress REST API answers at" in refused.json()["detail"]
     assert "/shop/wp-json/" in refused.json()["detail"]
+
+
+def test_a_library_image_is_sent_from_storage_with_its_alt_text(profile, fake_wordpress, api):
+    upload = SimpleUploadedFile("beans.jpg", image_bytes(), content_type="image/jpeg")
+    asset = api.client.post("/api/v1/media", {"file": upload, "alt_text": "A bag of beans"})
+    assert asset.status_code == 201, asset.content
+    created = api.post("/posts", {
+        "caption": "Fresh beans.", "title": "Beans", "post_type": "article",
+        "media": [{"asset_id": asset.json()["id"]}], "targets": [profile.pk],
+        "scheduled_at": "2026-01-01T09:00:00+00:00", "posting_mode": "automatic",
+    })  # fmt: skip
+    assert created.status_code == 201, created.content
+    dispatch_due()
+    (media,) = fake_wordpress.media.values()
+    assert media["alt_text"] == "A bag of beans" and media["bytes"] == len(image_bytes())
+    assert media["mime_type"] == "image/jpeg" and media["source_url"].endswith(".jpg")
+    assert not fake_wordpress.calls("GET", "/images/")  # read from storage, not fetched
+    assert fake_wordpress.published()[0]["featured_media"] == media["id"]
