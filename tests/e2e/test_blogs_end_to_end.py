@@ -165,3 +165,19 @@ def test_a_blog_channel_reconnects_through_its_form(blog, api, owner_client, acc
     assert f'href="#connect-{platform}">Reconnect</a>' in page
     assert f"/channels/connect/{platform}/" not in page  # no OAuth sign-in for a blog
     assert "no expiry" in page
+
+
+def test_the_composer_offers_each_blogs_article_fields(
+    api, owner_client, account, fake_wordpress, fake_ghost, fake_webflow
+):
+    for platform, fake, values in (("wordpress", fake_wordpress, wordpress(fake_wordpress)),
+                                   ("ghost", fake_ghost, ghost(fake_ghost)),
+                                   ("webflow", fake_webflow, webflow(fake_webflow))):  # fmt: skip
+        assert api.post(f"/connections/{platform}/credentials", values).status_code == 200
+    page = owner_client.get(f"/a/{account.slug}/posts/new/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for label in ("Body format", "Excerpt", "Slug", "Featured image", "Categories", "SEO title",
+                  "Who can read it", "Also email it to newsletter subscribers"):  # fmt: skip
+        assert label in html, label
+    assert "Collection field for" not in html  # a profile setting, never per post
