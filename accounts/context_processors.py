@@ -1,5 +1,6 @@
 from allauth.account.adapter import get_adapter
 
+from accounts.permissions import Can, role_may
 from accounts.selectors import accounts_for_user
 
 
@@ -14,3 +15,12 @@ def user_accounts(request) -> dict:
 def signup(request) -> dict:
     """Whether pages may offer a sign-up link (closed unless ACCOUNT_ALLOW_SIGNUP, see the adapter)."""
     return {"signup_open": get_adapter(request).is_open_for_signup(request)}
+
+
+def account_nav(request) -> dict:
+    """Which main-navigation links the member's role can use (New post, Settings)."""
+    role = getattr(request, "role", None)
+    return {
+        "nav_can_compose": role_may(role, Can.COMPOSE),
+        "nav_can_settings": role_may(role, Can.MANAGE_SETTINGS),
+    }

@@ -1,3 +1,6 @@
+import functools
+import zoneinfo
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -34,3 +37,20 @@ def user_is_account_admin(*, user: User, account: ClientAccount) -> bool:
 
 def external_reviewers_for(*, account: ClientAccount) -> QuerySet[ExternalReviewer]:
     return account.external_reviewers.all()
+
+
+@functools.cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted (the time-zone pickers' list)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+@functools.cache
+def _timezones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in timezone_names()}
+
+
+def timezone_canonical(value: str) -> str | None:
+    """The zone's own spelling of a name typed in any case ("europe/london" → "Europe/London"),
+    or None when no zone has that name."""
+    return _timezones_by_folded_name().get(value.strip().casefold())

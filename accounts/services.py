@@ -16,6 +16,7 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.selectors import timezone_canonical
 from socialdist.validators import parse_ids
 
 TOKEN_PREFIX = "sd_"
@@ -23,6 +24,18 @@ TOKEN_PREFIX = "sd_"
 
 class PermissionDenied(Exception):
     """The user is a member but their role does not allow the action."""
+
+
+def timezone_name_clean(value: str) -> str:
+    """A time zone as typed (any case) → its IANA name; ValueError names the field and the fix."""
+    name = timezone_canonical(value or "")
+    if name is None:
+        shown = (value or "").strip() or "(empty)"
+        raise ValueError(
+            f"Time zone: {shown!r} is not an IANA time zone name. Pick one from the list, "
+            "such as Europe/London or America/New_York."
+        )
+    return name
 
 
 def _unique_slug(model, name: str) -> str:

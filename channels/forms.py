@@ -58,6 +58,17 @@ def option_field_value(spec: OptionField, stored):
     return not stored if spec.invert else bool(stored)
 
 
+def options_from_form(provider: type[Provider], data) -> dict:
+    """The platform's options as typed in the composer (fields `<slug>_<field>`), for its live
+    check; empty text and choices are left out."""
+    options = {}
+    for spec in provider.options:
+        value = option_field_value(spec, data.get(f"{provider.slug}_{spec.form_field}") or "")
+        if value != "":
+            options[spec.key] = value
+    return options
+
+
 def _list_text(spec: OptionField, items: list) -> str:
     joiner = f"\n{PARTS_SEPARATOR}\n" if spec.kind == "parts" else ", "
     return joiner.join(str(item) for item in items)

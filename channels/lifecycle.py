@@ -57,7 +57,12 @@ def tokens_check() -> TokenCheck:
                 )
                 logger.warning("refresh of connection %s failed: %s", connection.pk, exc.code)
 
-    for connection in active.filter(token_expires_at__lte=now):
+    # A lapsed access token with a refresh token that still works is not a lost channel: a
+    # 2-hour token easily outlives a short outage of the token endpoint. The next refresh (or
+    # the dispatcher's, on a 401) renews it; a refused refresh disconnects it above.
+    refreshable = [slug for slug, cls in PROVIDERS.items() if cls.has_refresh]
+    renewable = Q(platform__in=refreshable) & ~Q(refresh_token="")
+    for connection in active.filter(token_expires_at__lte=now).exclude(renewable):
         if connection_disconnect(connection=connection, reason="The access token expired."):
             result.expired += 1
 

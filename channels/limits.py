@@ -74,7 +74,8 @@ def limit_problems(limits: PlatformLimits, platform: str, content: Content) -> l
         problems.append(
             Problem(
                 "caption_too_long",
-                f"Caption is {len(caption)} characters; {platform} allows {caption_max}.",
+                f"Caption is {len(caption)} characters; {platform} allows {caption_max} — "
+                f"shorten it by {len(caption) - caption_max}.",
             )
         )
     if type_limits.title_max is not None and len(content.title or "") > type_limits.title_max:
@@ -109,13 +110,28 @@ def limit_problems(limits: PlatformLimits, platform: str, content: Content) -> l
             Problem(
                 "media_count",
                 f"{platform} {_type_name(content.post_type)} posts "
-                f"{_media_wanted(type_limits)}; this one has {count}.",
+                f"{_media_wanted(type_limits)}; this one has {count}."
+                + _other_type_hint(limits, content, count),
                 "media",
             )
         )
     for index, item in enumerate(content.media, start=1):
         problems.extend(_media_problems(platform, content.post_type, type_limits, index, item))
     return problems
+
+
+def _other_type_hint(limits: PlatformLimits, content: Content, count: int) -> str:
+    """Name the post type that takes this many media of these kinds (feed → carousel)."""
+    kinds = {item.kind for item in content.media}
+    for post_type, other in limits.post_types.items():
+        if (
+            post_type != content.post_type
+            and other.media_min <= count <= other.media_max
+            and kinds <= other.kinds
+            and count
+        ):
+            return f" Choose {_type_name(post_type)} as the post type for {count} media items."
+    return ""
 
 
 def codec_name(codec: str) -> str:

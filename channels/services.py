@@ -350,26 +350,37 @@ def connection_refresh(*, connection: ChannelConnection) -> bool:
 
     Raises PlatformError: kind `auth` means the grant is gone; anything else (a network blip, a
     5xx) leaves the connection as it is to try again later.
+
+    Some platforms rotate the refresh token and accept each one once. So one refresh runs at a
+    time per connection (the row is locked), a worker holding an outdated copy takes the token
+    another one already renewed instead of spending a dead refresh token, and the new refresh
+    and access tokens are stored in one write before anything uses the new access token.
     """
     provider = get_provider(connection.platform)
     if not connection.refresh_token:
         return False
-    result = provider.refresh(
-        refresh_token=connection.refresh_token, access_token=connection.access_token
-    )
-    if result is None:
-        return False
-    connection.access_token = result.access_token
-    connection.token_expires_at = result.expires_at
-    fields = ["access_token", "token_expires_at", "last_refresh_error", "updated_at"]
-    if result.refresh_token:  # rotated: the old one is now dead, so store the new one
-        connection.refresh_token = result.refresh_token
-        fields.append("refresh_token")
-    if result.refresh_expires_at:
-        connection.refresh_expires_at = result.refresh_expires_at
-        fields.append("refresh_expires_at")
-    connection.last_refresh_error = ""
-    connection.save(update_fields=fields)
+    with transaction.atomic():
+        locked = ChannelConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.refresh_token != connection.refresh_token:  # renewed meanwhile by another
+            for name in ("access_token", "refresh_token", "token_expires_at", "refresh_expires_at"):
+                setattr(connection, name, getattr(locked, name))
+            return True
+        result = provider.refresh(
+            refresh_token=connection.refresh_token, access_token=connection.access_token
+        )
+        if result is None:
+            return False
+        connection.access_token = result.access_token
+        connection.token_expires_at = result.expires_at
+        fields = ["access_token", "token_expires_at", "last_refresh_error", "updated_at"]
+        if result.refresh_token:  # rotated: the old one is now dead, so store the new one
+            connection.refresh_token = result.refresh_token
+            fields.append("refresh_token")
+        if result.refresh_expires_at:
+            connection.refresh_expires_at = result.refresh_expires_at
+            fields.append("refresh_expires_at")
+        connection.last_refresh_error = ""
+        connection.save(update_fields=fields)  # one UPDATE: both tokens, or neither
     return True
 
 

@@ -11,6 +11,7 @@ from accounts.permissions import Can, role_may
 from channels.providers import PROVIDERS
 from library.selectors import asset_for_account
 from publishing.approval import DECIDERS, post_reject, post_versions_set
+from publishing.articles import options_for_platform, post_release_article_wait, post_wait_flag
 from publishing.lifecycle import post_delete, post_duplicate, target_restore
 from publishing.models import Post, PostStatus, PostTarget, PostType, TargetStatus
 from publishing.selectors import post_for_account, posts_for_account, target_for_account
@@ -124,6 +125,15 @@ class PostIn(Schema):
         description="Per network: a platform slug or a profile id as a "
         "string, mapped to what that network's version changes.",
     )
+    wait_for_article: StrictBool | None = Field(
+        None,
+        description="For a post that goes to a blog and to social profiles: the social posts "
+        "publish only once the blog article is live, with `{article_url}` in their caption or "
+        "first comment replaced by the article's link (UTM tags added when the account uses "
+        "them). Absent or null: they wait when a caption or first comment uses "
+        "`{article_url}`. `{article_url}` without a blog profile, or with this set to false, "
+        "is a 400 naming the field.",
+    )
 
 
 class MediaOut(Schema):
@@ -176,6 +186,17 @@ class PostOut(Schema):
     versions: dict[str, dict]
     media: list[MediaOut]
     targets: list[TargetOut]
+    wait_for_article: bool = Field(
+        description="Whether its social posts wait for its blog article (see PostIn)."
+    )
+
+    @staticmethod
+    def resolve_options(post: Post) -> dict:
+        return options_for_platform(post.options)  # the switch is `wait_for_article`
+
+    @staticmethod
+    def resolve_wait_for_article(post: Post) -> bool:
+        return post_wait_flag(post)
 
     @staticmethod
     def resolve_versions(post: Post) -> dict[str, dict]:
@@ -276,6 +297,7 @@ def create_post(request, payload: PostIn):
         posting_mode=payload.posting_mode,
         options=payload.options.model_dump(exclude_none=True),
         first_comment=payload.first_comment,
+        wait_for_article=payload.wait_for_article,
         versions={
             key: version.model_dump(exclude_none=True, exclude={"options"})
             | (
@@ -342,6 +364,18 @@ def settle_target(request, payload: SettleIn, target_id: int = TargetId):
         posted=payload.posted,
         permalink=payload.permalink,
     )
+
+
+@router.post(
+    "/posts/{post_id}/publish-without-article", response={200: PostOut, **errors(403, 404, 409)}
+)
+def publish_without_article(request, post_id: int = PostId):
+    """The post's social targets that wait for its blog article (it failed, was cancelled, or
+    is late) stop waiting: each goes at its own time, at once if that has passed, with
+    `{article_url}` replaced by the article's link if it is live by then, else left out."""
+    post = _post_or_404(request, post_id)
+    post_release_article_wait(post=post, actor=_manager(request))
+    return _post_or_404(request, post_id)
 
 
 class RejectIn(Schema):

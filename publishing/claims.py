@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from publishing.articles import held_filter
 from publishing.models import PostStatus, PostTarget, TargetStatus
 from publishing.transitions import Actor, targets_transition_bulk
 from socialdist.leases import new_token, skip_locked
@@ -19,12 +20,15 @@ DISPATCHER = Actor(label="dispatcher")
 
 
 def due_targets(now=None):
+    """Scheduled targets whose time has come, except those waiting for their post's article
+    (publishing/articles.py): they stay scheduled and are looked at again every tick."""
     now = now or timezone.now()
-    return PostTarget.objects.filter(
+    due = PostTarget.objects.filter(
         Q(next_attempt_at__isnull=True, scheduled_at__lte=now) | Q(next_attempt_at__lte=now),
         status=T.SCHEDULED,
         post__status=PostStatus.APPROVED,
     )
+    return held_filter(due)
 
 
 def targets_claim_due(*, limit: int | None = None) -> list[int]:
@@ -32,9 +36,12 @@ def targets_claim_due(*, limit: int | None = None) -> list[int]:
     return claims_take(limit=limit)[1]
 
 
-def claims_take(*, limit: int | None = None) -> tuple[str, list[int]]:
+def claims_take(
+    *, limit: int | None = None, posts: list[int] | None = None
+) -> tuple[str, list[int]]:
     """Claim up to `limit` due targets for this worker; no target is ever claimed twice.
 
+    `posts` narrows the claim to those posts' targets (social posts whose article just went live).
     Returns the claim token with the ids: a publish task carries the token, so a redelivered task
     cannot publish a target that has been claimed again since.
 
@@ -47,10 +54,15 @@ def claims_take(*, limit: int | None = None) -> tuple[str, list[int]]:
     limit = limit or settings.DISPATCH_BATCH_SIZE
     token = new_token()
     with transaction.atomic():
-        due = skip_locked(due_targets(now).order_by("scheduled_at", "pk"))
+        due = due_targets(now)
+        if posts is not None:
+            due = due.filter(post_id__in=posts)
+        due = skip_locked(due.order_by("scheduled_at", "pk"))
         candidates = list(due.values_list("pk", flat=True)[:limit])
-        waiting = skip_locked(processing_due(now).order_by("next_attempt_at", "pk"))
-        resumed = list(waiting.values_list("pk", flat=True)[: max(0, limit - len(candidates))])
+        resumed = []
+        if posts is None:
+            waiting = skip_locked(processing_due(now).order_by("next_attempt_at", "pk"))
+            resumed = list(waiting.values_list("pk", flat=True)[: max(0, limit - len(candidates))])
         if not candidates and not resumed:
             return token, []
         targets_transition_bulk(

@@ -20,6 +20,7 @@ from channels.models import ConnectionStatus
 from channels.providers import get_provider
 from channels.providers.base import ClaimLost, NotReady, SentToDrafts
 from channels.services import connection_disconnect, connection_refresh
+from publishing.articles import article_platforms
 from publishing.claims import (  # noqa: F401  (re-exported: callers claim through the dispatcher)
     DISPATCHER,
     claims_take,
@@ -69,6 +70,28 @@ def dispatch_due(*, limit: int | None = None) -> DispatchResult:
     """What `process_due` runs: claim what is due and publish it in this process."""
     result = DispatchResult(reconciled=dispatcher_tick())
     token, claimed = claims_take(limit=limit)
+    _publish_batch(result, token, claimed)
+    posts = articles_gone_live(claimed) if result.published else []
+    if posts:
+        # An article went live: the social posts that waited for it go in this same run.
+        token, claimed = claims_take(limit=limit, posts=posts)
+        _publish_batch(result, token, claimed)
+    return result
+
+
+def articles_gone_live(target_ids: list[int]) -> list[int]:
+    """The posts whose article was among these targets and is now published."""
+    platforms = article_platforms()
+    if not platforms:
+        return []
+    return list(
+        PostTarget.objects.filter(
+            pk__in=target_ids, status=T.PUBLISHED, profile__platform__in=platforms
+        ).values_list("post_id", flat=True)
+    )
+
+
+def _publish_batch(result: DispatchResult, token: str, claimed: list[int]) -> None:
     for target_id in claimed:
         result.claimed += 1
         outcome = target_publish(target_id=target_id, claim_token=token)
@@ -82,7 +105,6 @@ def dispatch_due(*, limit: int | None = None) -> DispatchResult:
             result.manual += 1
         else:
             result.retrying += 1
-    return result
 
 
 def dispatcher_tick() -> int:
@@ -121,7 +143,7 @@ def targets_poll_drafts(*, limit: int = 100) -> int:
 def _load(target_id: int) -> PostTarget:
     return (
         PostTarget.objects.select_related("post__account", "profile__connection")
-        .prefetch_related("post__media", "post__versions")
+        .prefetch_related("post__media", "post__versions", "post__targets__profile")
         .get(pk=target_id)
     )
 

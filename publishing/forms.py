@@ -8,6 +8,8 @@ from channels.models import Profile
 from channels.providers import PROVIDERS
 from library.models import MediaAsset
 from library.selectors import assets_for_account
+from publishing.articles import OPTION as WAIT_FOR_ARTICLE
+from publishing.articles import PLACEHOLDER, publishes_articles
 from publishing.media import MEDIA_TYPES
 from publishing.models import PostType
 from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id, parse_ids
@@ -83,6 +85,18 @@ class PostForm(forms.Form):
     profiles = BoundedModelMultipleChoiceField(
         queryset=Profile.objects.none(), widget=forms.CheckboxSelectMultiple, label="Publish to"
     )
+    wait_for_article = forms.ChoiceField(
+        choices=[
+            ("", f"Wait for the article when a caption uses {PLACEHOLDER}"),
+            ("wait", "Always wait for the article to go live"),
+            ("no", "Go at their own times"),
+        ],
+        required=False,
+        label="Social posts and the blog article",
+        help_text=f"When the post goes to a blog and to social profiles: the social posts can "
+        f"wait until the article is live, with {PLACEHOLDER} in their caption or first comment "
+        "replaced by the article's link.",
+    )
     bucket = forms.CharField(required=False, max_length=100, label="Content bucket")
     when = forms.ChoiceField(
         choices=WHEN, initial="slot", widget=forms.RadioSelect, label="When", required=False
@@ -109,6 +123,8 @@ class PostForm(forms.Form):
             self.fields["when"].help_text = "The post goes to the reviewers first."
         if post is not None:  # its time is changed by rescheduling its targets, not here
             del self.fields["when"], self.fields["scheduled_at"]
+        if not any(publishes_articles(p.platform) for p in profiles):
+            del self.fields["wait_for_article"]  # no blog here: nothing to wait for
         # One card per network of this account: its version (customised or not) and options.
         self.option_groups: list[NetworkGroup] = []
         for slug, provider in PROVIDERS.items():
@@ -172,6 +188,9 @@ class PostForm(forms.Form):
         for group in self.option_groups:
             if group.provider.slug in chosen:
                 options.update(group.values())
+        wait = self.cleaned_data.get("wait_for_article")
+        if wait:  # "" = automatic: the key stays out
+            options[WAIT_FOR_ARTICLE] = wait == "wait"
         return options
 
     def clean_scheduled_at(self):
@@ -199,6 +218,7 @@ def post_initial(post) -> dict:
         "post_type": post.post_type, "bucket": post.bucket,
         "library_media": [m.asset_id for m in post.media.all() if m.asset_id],
         "profiles": [t.profile_id for t in post.targets.all() if t.status != "cancelled"],
+        "wait_for_article": {True: "wait", False: "no"}.get(post.options.get(WAIT_FOR_ARTICLE), ""),
     }  # fmt: skip
     for version in post.versions.all():
         if version.profile_id:
@@ -273,6 +293,11 @@ class NetworkGroup:
     @property
     def legend(self) -> str:
         return self.provider.name
+
+    @property
+    def notice(self) -> str:
+        """The platform's own word on how posts will go out (Provider.composer_notice)."""
+        return self.provider.composer_notice()
 
     @property
     def profile_names(self) -> str:

@@ -197,7 +197,7 @@ def post_delete(*, post: Post, actor: Actor) -> PostDeletion:
                 target=target, to=T.CANCELLED, actor=actor, reason="post deleted"
             ):
                 raise InvalidTransition(
-                    f"Target {target.pk} changed meanwhile; reload the post and try again."
+                    f"The post on {target.profile.name} changed meanwhile; reload the post and try again."
                 )
             target_slot_release(target)
         files = {m.file.name for m in post.media.all() if m.file}

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
+from publishing.articles import post_release_article_wait
 from publishing.lifecycle import post_delete, post_delete_refusal, post_duplicate, target_restore
 from publishing.selectors import post_for_account, target_for_account
 from publishing.services import Actor, InvalidTransition
@@ -83,3 +84,24 @@ def target_restore_view(request, account, target_id: int):
     else:
         messages.success(request, f"Restored on {target.profile.name}; it waits for its next slot.")
     return redirect("publishing:detail", account.slug, target.post_id)
+
+
+@require_POST
+@account_member_required
+def post_release_article_view(request, account, post_id: int):
+    """The social posts waiting for the post's blog article go without it."""
+    post = _post_or_404(account, post_id)
+    if not role_may(request.role, Can.MANAGE_POSTS):
+        return HttpResponseForbidden("Reviewers cannot change when posts go out.")
+    try:
+        released = post_release_article_wait(post=post, actor=_actor(request))
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{released} social post{'s' if released != 1 else ''} no longer wait for the "
+            "article: each goes at its own time, with the article's link where it is live by "
+            "then, else without it.",
+        )
+    return redirect("publishing:detail", account.slug, post.pk)

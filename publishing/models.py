@@ -6,7 +6,7 @@ from django.db import models
 from accounts.models import ClientAccount
 from channels.fields import EncryptedTextField
 from channels.models import Profile
-from channels.providers import provider_class
+from channels.providers import platform_name, provider_class
 from library.models import MediaAsset
 
 
@@ -248,7 +248,20 @@ class PostTarget(models.Model):
             return f"Published — waiting for {network}'s video id"
         if self.status == TargetStatus.FAILED and self.error_code == "unconfirmed":
             return "Not confirmed"
+        if self.article_wait:
+            return "Waiting for the article"
         return self.get_status_display()
+
+    @property
+    def article_wait(self) -> str:
+        """Why this social target is held for its post's blog article ('' when it is not)."""
+        if self.status not in (TargetStatus.PENDING, TargetStatus.SCHEDULED):
+            return ""  # cheap first: most targets are past waiting
+        if "_article_wait" not in self.__dict__:
+            from publishing.articles import target_article_wait
+
+            self.__dict__["_article_wait"] = target_article_wait(self)
+        return self.__dict__["_article_wait"]
 
     @property
     def queue_status(self) -> str:
@@ -269,7 +282,7 @@ class PostTarget(models.Model):
         """Why a published post has no link, or what the platform is doing meanwhile; and what
         went wrong with its first comment."""
         note = self.platform_state.get("note") or self.platform_state.get("processing") or ""
-        return " ".join(filter(None, [note, self.first_comment_warning]))
+        return " ".join(filter(None, [self.article_wait, note, self.first_comment_warning]))
 
     @property
     def first_comment_warning(self) -> str:
@@ -326,6 +339,29 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} to {self.to_status} by {self.actor_label}"
+
+    @property
+    def subject(self) -> str:
+        """What changed, as people name it: the profile on its platform, or the post itself."""
+        if self.target_id is None:
+            return "The post"
+        profile = self.target.profile
+        return f"{profile.name} on {platform_name(profile.platform)}"
+
+    @staticmethod
+    def _label(value: str) -> str:
+        for choices in (TargetStatus, PostStatus):
+            if value in choices.values:
+                return str(choices(value).label)
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
 
 
 class PublishAttempt(models.Model):

@@ -7,6 +7,7 @@ from channels.providers import get_provider
 from channels.providers.base import ClaimLost, Content, PublishRequest
 from library.services import asset_jpeg_rendition
 from publishing import utm
+from publishing.articles import fill_article_url
 from publishing.media import media_signed_url
 from publishing.models import PostingMode, PostTarget, TargetStatus
 from publishing.services import target_content
@@ -18,6 +19,9 @@ T = TargetStatus
 def publish_content(target: PostTarget) -> Content:
     """The post as this target sends it: UTM tags on every link when the account wants them."""
     content = target_content(target)  # its network's version over the base
+    # `{article_url}` still unknown here (released without the article): left out.
+    content.caption = fill_article_url(content.caption, "")
+    content.first_comment = fill_article_url(content.first_comment, "")
     account = target.post.account
     if account.utm_enabled:
         params = utm.utm_params(

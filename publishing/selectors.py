@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import ClientAccount
 from library.models import MediaAsset
 from library.selectors import StoredFile, asset_file_for_path
+from publishing.articles import article_platforms, held_filter
 from publishing.models import (
     AuditEntry,
     Heartbeat,
@@ -107,6 +108,7 @@ def scheduler_health() -> SchedulerHealth:
         status=TargetStatus.SCHEDULED,
         post__status=PostStatus.APPROVED,
     )
+    overdue = held_filter(overdue)  # waiting for their article on purpose: not late
     stats = overdue.aggregate(
         count=Count("pk"), oldest_scheduled=Min("scheduled_at"), oldest_retry=Min("next_attempt_at")
     )
@@ -185,7 +187,7 @@ def post_prefetch_snapshots(*, post: Post) -> Post:
 
 
 def post_audit(*, post: Post) -> QuerySet[AuditEntry]:
-    return post.audit.select_related("actor")
+    return post.audit.select_related("actor", "target__profile")
 
 
 def post_attempts(*, post: Post) -> QuerySet[PublishAttempt]:
@@ -200,7 +202,7 @@ def targets_for_queue(*, account: ClientAccount) -> QuerySet[PostTarget]:
     """The queue: every target of the account, oldest due first and those without a time last
     (filters narrow or re-sort it); with the posts' media and library items for the rows'
     thumbnails (one query per page)."""
-    return (
+    targets = (
         PostTarget.objects.filter(post__account=account)
         .select_related("post", "profile")
         .prefetch_related(
@@ -208,3 +210,9 @@ def targets_for_queue(*, account: ClientAccount) -> QuerySet[PostTarget]:
         )
         .order_by(F("scheduled_at").asc(nulls_last=True), "pk")
     )
+    if article_platforms():  # "Waiting for the article" reads the post's targets and versions
+        targets = targets.prefetch_related(
+            Prefetch("post__targets", queryset=PostTarget.objects.select_related("profile")),
+            "post__versions",
+        )
+    return targets

@@ -15,6 +15,14 @@ from channels.providers.base import Content, MediaItem, Problem
 from channels.selectors import profiles_for_account
 from library.models import MediaAsset
 from library.services import CONVERTIBLE_TO_JPEG
+from publishing.articles import OPTION as WAIT_FOR_ARTICLE
+from publishing.articles import (
+    PLACEHOLDER,
+    article_link,
+    article_problems,
+    fill_article_url,
+    publishes_articles,
+)
 from publishing.media import MediaRejected, media_signed_url, media_sniff
 from publishing.models import (
     MediaKind,
@@ -127,8 +135,15 @@ def post_content(
 
 
 def target_content(target: PostTarget) -> Content:
-    """What this target publishes: its post as its network's (or profile's) version has it."""
-    return post_content(target.post, version=target_version(target))
+    """What this target publishes: its post as its network's (or profile's) version has it,
+    with `{article_url}` as the post's live article's link once there is one."""
+    content = post_content(target.post, version=target_version(target))
+    uses = PLACEHOLDER in content.caption or PLACEHOLDER in content.first_comment
+    if uses and not publishes_articles(target.profile.platform):
+        link = article_link(target.post) or None  # None: not known yet, left as written
+        content.caption = fill_article_url(content.caption, link)
+        content.first_comment = fill_article_url(content.first_comment, link)
+    return content
 
 
 def content_problems(*, content: Content, profiles: list[Profile]) -> dict[str, list[Problem]]:
@@ -150,6 +165,7 @@ def composer_rows(
     profile_ids: list[int],
     overrides: dict[str, dict] | None = None,
     media_ids: list[int] | None = None,
+    options: dict[str, dict] | None = None,
 ) -> list[dict]:
     """The composer's live check, per network: the caption it will get (its customised one or
     the base), counted the platform's way against its limit (the post type's own first), the
@@ -166,8 +182,10 @@ def composer_rows(
         content = Content(
             post_type=kind, caption=text, media=[], title=(mine and mine.get("title")) or title
         )
-        limit = provider.caption_limit(kind)
+        typed = (options or {}).get(platform, {})
+        limit = provider.text_limit(kind, typed)
         problems = [p for p in provider.validate(content) if p.code != "media_count"]
+        problems += provider.validate_with_options(content, typed)
         fold = provider.preview_fold
         rows.append({
             "slug": platform, "platform": provider.name, "customised": bool(mine),
@@ -179,6 +197,7 @@ def composer_rows(
             "ratio": round(provider.preview_aspect(kind) * 100),
             "thumb": _first_thumb(media, mine.get("media", "") if mine else ""),
             "profiles": [p for p in profiles if p.platform == platform],
+            "cost_note": provider.cost_note(content, typed),
         })  # fmt: skip
     return rows
 
@@ -199,12 +218,14 @@ def caption_problems(*, post: Post, caption: str) -> list[Problem]:
     content = post_content(post)
     content.caption = caption
     profiles = [t.profile for t in post.targets.all()]
+    edited = Post(caption=caption, first_comment=post.first_comment, options=post.options)
+    linked = article_problems(post=edited, versions=[], profiles=profiles)
     return [
         p
         for found in content_problems(content=content, profiles=profiles).values()
         for p in found
         if p.field == "caption"
-    ]
+    ] + [Problem("article_url", message) for message in linked.get("caption", [])]
 
 
 def post_problems(
@@ -223,6 +244,11 @@ def post_problems(
         content = post_content(post, media, version)
         for problem in get_provider(profile.platform).validate(content):
             _add(errors, _version_field(problem.field, version), problem.message)
+    for field, messages in article_problems(
+        post=post, versions=versions, profiles=profiles
+    ).items():
+        for message in messages:
+            _add(errors, field, message)
     return errors
 
 
@@ -263,7 +289,12 @@ def options_problems(
         version = version_for(versions, profile)
         options = effective_options(post, profile, version)
         mode = "drafts" if manual else "automatic"
-        for problem in provider.validate_options(options, mode, profile.name):
+        # Limits an option changes (a text limit, thread parts) look at the text too.
+        content = post_content(post, media=[], version=version)
+        for problem in [
+            *provider.validate_options(options, mode, profile.name),
+            *provider.validate_with_options(content, options),
+        ]:
             _add(errors, _version_field(problem.field, version), problem.message)
     return errors
 
@@ -304,8 +335,12 @@ def post_create(
     options: dict | None = None,
     first_comment: str = "",
     versions: dict | None = None,
+    wait_for_article: bool | None = None,
 ) -> Post:
     """Create a post and one target per profile; submitting it also approves or queues it.
+
+    `wait_for_article`: whether the social targets wait for the post's blog article (None:
+    when a caption uses `{article_url}`; publishing/articles.py).
 
     `options` are per-platform choices for this post (e.g. a privacy_level); they win
     over each profile's defaults and are checked by the profile's provider. `versions` adapt
@@ -343,6 +378,8 @@ def post_create(
     if posting_mode and posting_mode not in PostingMode.values:
         raise ValidationError({"posting_mode": ["Use automatic or manual."]})
     options = dict(options or {})
+    if wait_for_article is not None:
+        options[WAIT_FOR_ARTICLE] = wait_for_article
     version_rows = versions_clean(
         versions=versions or {}, profiles=profiles, media_count=len(media)
     )

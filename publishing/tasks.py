@@ -1,8 +1,14 @@
 from celery import shared_task
 
 from publishing.approval import digests_send
-from publishing.dispatch import claims_take, dispatcher_tick, target_publish
+from publishing.dispatch import (
+    articles_gone_live,
+    claims_take,
+    dispatcher_tick,
+    target_publish,
+)
 from publishing.events import deliveries_send_due, delivery_send
+from publishing.models import TargetStatus
 from publishing.notifications import targets_precheck
 
 
@@ -18,7 +24,13 @@ def process_due() -> int:
 
 @shared_task(name="publishing.publish_target", ignore_result=True)
 def publish_target(target_id: int, claim_token: str | None = None) -> str:
-    return target_publish(target_id=target_id, claim_token=claim_token)
+    outcome = target_publish(target_id=target_id, claim_token=claim_token)
+    posts = articles_gone_live([target_id]) if outcome == TargetStatus.PUBLISHED else []
+    if posts:  # an article went live: the social posts waiting for it go now, not next tick
+        token, claimed = claims_take(posts=posts)
+        for dependent_id in claimed:
+            publish_target.delay(dependent_id, token)
+    return outcome
 
 
 @shared_task(name="publishing.deliver_webhook", ignore_result=True)

@@ -29,6 +29,11 @@ urlpatterns = [
         name="restore",
     ),
     path(
+        "a/<slug:slug>/posts/<int:post_id>/publish-without-article/",
+        lifecycle_views.post_release_article_view,
+        name="release_article_wait",
+    ),
+    path(
         "a/<slug:slug>/posts/<int:post_id>/<str:action>/",
         views.post_action,
         name="post_action",

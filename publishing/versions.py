@@ -12,6 +12,12 @@ from django.core.exceptions import ValidationError
 
 from channels.models import Profile
 from channels.providers import PROVIDERS, platform_name
+from publishing.articles import (
+    article_link,
+    fill_article_url,
+    options_for_platform,
+    publishes_articles,
+)
 from publishing.models import Post, PostTarget, PostType, PostVersion
 
 TEXT_MAX = 10_000  # the composer's own cap; each platform's limit is checked by its provider
@@ -132,8 +138,10 @@ def effective(post: Post, version: PostVersion | None, field: str):
 
 
 def effective_options(post: Post, profile: Profile, version: PostVersion | None) -> dict:
-    """The version's options over the post's over the profile's defaults."""
-    return {**profile.extra, **post.options, **(version.options if version else {})}
+    """The version's options over the post's over the profile's defaults (without the post's
+    own switches that are no platform's, publishing/articles.py)."""
+    merged = {**profile.extra, **post.options, **(version.options if version else {})}
+    return options_for_platform(merged)
 
 
 def versions_as_dict(post: Post) -> dict[str, dict]:
@@ -161,8 +169,14 @@ def versions_display(post: Post) -> list[dict]:
     base), in the platforms' own names."""
     media = list(post.media.all())
     profiles = {t.profile_id: t.profile for t in post.targets.all()}
+    link = article_link(post) or None  # `{article_url}` once the article is live
     rows = []
     for version in post.versions.all():
+        article = publishes_articles(version.platform)
+
+        def fill(text, article=article):
+            return text if article else fill_article_url(text, link)
+
         profile = profiles.get(version.profile_id)
         label = platform_name(version.platform) + (f" · {profile.name}" if profile else "")
         chosen = media if version.media is None else [media[i] for i in version.media]
@@ -170,9 +184,9 @@ def versions_display(post: Post) -> list[dict]:
         rows.append({
             "label": label,
             "post_type": PostType(post_type).label if post_type in PostType.values else post_type,
-            "caption": effective(post, version, "caption"),
+            "caption": fill(effective(post, version, "caption")),
             "title": effective(post, version, "title"),
-            "first_comment": effective(post, version, "first_comment"),
+            "first_comment": fill(effective(post, version, "first_comment")),
             "media": chosen,
             "media_changed": version.media is not None,
             "options": version.options,

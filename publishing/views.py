@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
+from channels.forms import options_from_form
 from channels.providers import PROVIDERS
 from library.services import asset_upload
 from publishing.approval import (
@@ -25,6 +26,7 @@ from publishing.approval import (
     review_link_resolve,
     reviewers_for,
 )
+from publishing.articles import article_display
 from publishing.editing import PostChanges, post_update
 from publishing.filters import TargetFilter
 from publishing.forms import EditForm, PostForm, RescheduleForm
@@ -183,6 +185,7 @@ def _composer_check(account, data) -> list[dict]:
             for slug in PROVIDERS
             if data.get(f"{slug}_customise")
         },
+        options={slug: options_from_form(cls, data) for slug, cls in PROVIDERS.items()},
     )  # fmt: skip
 
 
@@ -345,6 +348,7 @@ def post_detail(request, account, post_id: int):
             "may_compose": role_may(request.role, Can.COMPOSE),
             "lock_reason": post_lock_reason(post),
             "delete_refusal": post_delete_refusal(post),
+            "article": article_display(post),
         },
     )
 

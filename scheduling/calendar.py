@@ -14,6 +14,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts.models import ClientAccount
 from channels.models import Profile
+from publishing.articles import article_platforms
 from publishing.filters import POST_STATUSES
 from publishing.models import PostMedia, PostStatus, PostTarget, TargetStatus
 from scheduling.models import Slot
@@ -31,7 +32,6 @@ class Day:
     items: list = field(default_factory=list)  # targets
     free: list = field(default_factory=list)  # free slots
     by_hour: dict = field(default_factory=dict)  # week view: hour -> (targets, slots)
-    hours: list = field(default_factory=list)  # week view: [(hour, targets, slots)]
     more: int = 0  # month view: posts not shown in the cell
     free_more: int = 0  # month view: free slots not shown (posts come first)
     is_today: bool = False
@@ -52,6 +52,9 @@ class Calendar:
     title: str
     today: date | None = None
     show_slots: bool = True
+    # Week view, row by row: [(hour, [(day, targets, slots) × 7])] — one grid row per hour shared
+    # by every day, so a busy day cannot push its hours out of line with the others.
+    hour_rows: list = field(default_factory=list)
 
 
 def calendar_build(
@@ -137,10 +140,7 @@ def calendar_build(
         day = days[local.date()]
         day.free.append(slot)
         day.by_hour.setdefault(local.hour, ([], []))[1].append(slot)
-    if view == "week":
-        for day in days.values():
-            day.hours = [(h, *day.by_hour.get(h, ([], []))) for h in range(24)]
-    else:
+    if view != "week":
         # A month cell shows its first posts and "+N more" (opening that week) so it stays
         # readable, and fast, on busy days. Posts first: free slots only fill what is left.
         for day in days.values():
@@ -154,9 +154,20 @@ def calendar_build(
     prefetch_related_objects(
         shown, Prefetch("post__media", queryset=PostMedia.objects.select_related("asset"))
     )
+    if article_platforms():  # "Waiting for the article" reads the post's targets and versions
+        prefetch_related_objects(
+            shown,
+            Prefetch("post__targets", queryset=PostTarget.objects.select_related("profile")),
+            "post__versions",
+        )
     for target in shown:
         target.thumbnail_url = target.post.thumbnail_url
     ordered = list(days.values())
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
+    hour_rows = []
+    if view == "week":
+        hour_rows = [
+            (h, [(day, *day.by_hour.get(h, ([], []))) for day in ordered]) for h in range(24)
+        ]
     return Calendar(view, anchor, start, end, weeks, profiles, colours, account.timezone,
-                    previous, nxt, title, today, show_slots)  # fmt: skip
+                    previous, nxt, title, today, show_slots, hour_rows)  # fmt: skip

@@ -16,10 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ClientAccount
+from accounts.services import timezone_name_clean
 from analytics.selectors import engagement_by_hour_of_week
 from channels.models import ConnectionStatus, Profile
 from publishing.events import event_emit
 from publishing.models import EventType, PostStatus, PostTarget, TargetStatus
+from publishing.targets import target_reschedule
 from publishing.transitions import (
     Actor,
     InvalidTransition,
@@ -166,13 +168,38 @@ def schedule_save(
 ) -> ScheduleSettings:
     """The schedule page: the account's time zone and mode settings, each profile's custom times
     and daily cap (from `profile_schedule_clean`); then the slots are planned again."""
-    account.timezone = timezone_name
+    account.timezone = timezone_name_clean(timezone_name)
     account.save(update_fields=["timezone"])
     for profile_id, (times, cap_value) in per_profile.items():
         ProfileSchedule.objects.update_or_create(
             profile_id=profile_id, defaults={"custom_times": times, "daily_cap": cap_value}
         )
     return settings_save(account=account, **values)
+
+
+def schedule_timezone_save(*, account: ClientAccount, name: str) -> str:
+    """The account's time zone from the Settings page: any case accepted (ValueError says what
+    is wrong); slots are planned in local time, so a new zone plans them again."""
+    name = timezone_name_clean(name)
+    if name != account.timezone:
+        account.timezone = name
+        account.save(update_fields=["timezone"])
+        slots_compute(accounts=[account])
+        targets_attach(account=account)
+    return name
+
+
+def target_move_local(
+    *, target: PostTarget, actor: Actor, day: date, at: time, now: datetime | None = None
+) -> datetime:
+    """The calendar's drag and its Move… form: `target` to a wall time in its account's zone.
+
+    ValueError for a time already past; target_reschedule's own errors pass through."""
+    when = local_to_utc(day, at, target.post.account.zone)
+    if when <= (now or timezone.now()):
+        raise ValueError("That time has passed; pick a later day or time.")
+    target_reschedule(target=target, actor=actor, scheduled_at=when)
+    return when
 
 
 # compute_slots ---------------------------------------------------------------------------------

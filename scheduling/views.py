@@ -1,6 +1,6 @@
 import zoneinfo
 from datetime import date, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,27 +8,28 @@ from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
 from accounts.permissions import Can, role_may
+from accounts.selectors import timezone_names
 from analytics.selectors import temperature_suggestion
 from channels.providers import platform_choices
 from channels.selectors import profiles_for_account
 from publishing.filters import STATUS_CHOICES
 from publishing.selectors import target_for_account
 from publishing.services import Actor, InvalidTransition
-from publishing.targets import target_reschedule
 from scheduling.calendar import calendar_build
-from scheduling.forms import WEEKDAYS, ScheduleSettingsForm
+from scheduling.forms import WEEKDAY_NAMES, WEEKDAYS, MoveForm, ScheduleSettingsForm
 from scheduling.services import (
     mode_in_effect,
     profile_schedule_clean,
     schedule_save,
     schedule_settings,
+    target_move_local,
 )
-from scheduling.timeutils import local_to_utc
 from scheduling.windows import parse_hhmm
 from socialdist.validators import MAX_YEAR, MIN_YEAR, parse_id
 
@@ -40,6 +41,9 @@ def schedule_settings_view(request, account):
     is_admin = request.role == Role.ADMIN
     profiles = list(profiles_for_account(account=account).select_related("schedule"))
     form = ScheduleSettingsForm(request.POST or None, instance=settings_, account=account)
+    if not is_admin:  # read-only for the others: the page says only admins can change it
+        for field in form.fields.values():
+            field.disabled = True
     errors: list[str] = []
     if request.method == "POST":
         if not is_admin:
@@ -57,7 +61,7 @@ def schedule_settings_view(request, account):
             schedule_save(
                 account=account,
                 timezone_name=form.cleaned_data["timezone"],
-                values={f: form.cleaned_data[f] for f in ScheduleSettingsForm.Meta.fields},
+                values=form.settings_values(),
                 per_profile=per_profile,
             )
             messages.success(request, "Schedule saved; slots were planned again.")
@@ -76,6 +80,7 @@ def schedule_settings_view(request, account):
                 account=account, since=timezone.now() - timedelta(days=30)
             ),
             "is_admin": is_admin,
+            "timezone_names": timezone_names(),
         },
     )
 
@@ -85,7 +90,7 @@ def _profile_row(profile) -> dict:
     times = schedule.custom_times if schedule else {}
     return {
         "profile": profile,
-        "days": [(d, WEEKDAYS[d], ", ".join(times.get(str(d), []))) for d in range(7)],
+        "days": [(d, WEEKDAY_NAMES[d], ", ".join(times.get(str(d), []))) for d in range(7)],
         "cap": (schedule.daily_cap if schedule else None) or "",
     }
 
@@ -131,7 +136,9 @@ def calendar_view(request, account):
                 {"view": view, "date": anchor.isoformat(), **keep, "slots": int(not show_slots)}
             ),
             "weekdays": WEEKDAYS,
-            "hours": range(24),
+            "can_move": role_may(request.role, Can.MANAGE_POSTS),
+            "move_prefix": reverse("scheduling:reschedule", args=[account.slug, 0])[:-2],
+            "here": request.get_full_path(),
             "platforms": platform_choices(),
             "statuses": STATUS_CHOICES,  # the queue's: Draft and Awaiting approval too
             # Reversed once, not once per card: the month view can hold thousands.
@@ -150,20 +157,94 @@ def calendar_move(request, account):
         raise Http404("No such post.")
     if not role_may(request.role, Can.MANAGE_POSTS):
         return HttpResponse("Reviewers cannot reschedule posts.", status=403)
-    tz = zoneinfo.ZoneInfo(account.timezone)
     try:
         day = date.fromisoformat(request.POST.get("date", ""))
         at = parse_hhmm(request.POST.get("time", ""))
     except ValueError:
         return HttpResponse("Drop it on a day of the calendar.", status=400)
-    when = local_to_utc(day, at, tz)
-    if when <= timezone.now():
-        return HttpResponse("That time has passed; pick a later day.", status=400)
     try:
-        target_reschedule(target=target, actor=Actor(user=request.user), scheduled_at=when)
-    except (InvalidTransition, ValidationError) as exc:
-        return HttpResponse(str(exc), status=400)
-    return HttpResponse(f"Moved to {when.astimezone(tz):%a %d %b %H:%M} ({account.timezone}).")
+        when = target_move_local(target=target, actor=Actor(user=request.user), day=day, at=at)
+    except (ValueError, InvalidTransition, ValidationError) as exc:
+        return HttpResponse(_error_text(exc), status=400)
+    return HttpResponse(
+        f"Moved to {when.astimezone(account.zone):%a %d %b %H:%M} ({account.timezone})."
+    )
+
+
+@account_member_required
+@require_http_methods(["GET", "POST"])
+def calendar_reschedule(request, account, target_id: int):
+    """The keyboard way to move a post (the calendar's Move… dialog, or this page without
+    JavaScript): a new local date and time, then back to the calendar on that date."""
+    target = target_for_account(account=account, target_id=target_id)
+    if target is None:
+        raise Http404("No such post.")
+    if not role_may(request.role, Can.MANAGE_POSTS):
+        return HttpResponseForbidden(
+            "Reviewers cannot reschedule posts; ask a marketer or an admin."
+        )
+    local = target.scheduled_at.astimezone(account.zone) if target.scheduled_at else None
+    initial = (
+        {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
+        if local
+        else {}
+    )
+    form = MoveForm(request.POST or None, initial=initial)
+    name = _post_name(target)
+    if request.method == "POST" and form.is_valid():
+        try:
+            when = target_move_local(
+                target=target,
+                actor=Actor(user=request.user),
+                day=form.cleaned_data["date"],
+                at=form.cleaned_data["time"],
+            )
+        except (ValueError, InvalidTransition, ValidationError) as exc:
+            form.add_error(None, f"{name} was not moved: {_error_text(exc)}")
+        else:
+            local_when = when.astimezone(account.zone)
+            messages.success(
+                request,
+                f"{name} now goes out {local_when:%a %d %b %Y at %H:%M} ({account.timezone}).",
+            )
+            return redirect(_calendar_back(request, account, local_when.date()))
+    return render(
+        request,
+        "scheduling/move.html",
+        {
+            "account": account,
+            "target": target,
+            "name": name,
+            "local": local,
+            "form": form,
+            "next": _calendar_back(request, account, None),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _post_name(target) -> str:
+    caption = " ".join((target.post.caption or "").split())
+    what = f"“{caption[:40]}{'…' if len(caption) > 40 else ''}”" if caption else "The post"
+    return f"{what} on {target.profile.name}"
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _calendar_back(request, account, day: date | None) -> str:
+    """The calendar page the user came from (`next`, same site only), showing `day` if given."""
+    calendar_url = reverse("scheduling:calendar", args=[account.slug])
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
+    parts = urlsplit(wanted)
+    query = dict(parse_qsl(parts.query)) if ok and parts.path == calendar_url else {}
+    if day is not None:
+        query["date"] = day.isoformat()
+    return f"{calendar_url}?{urlencode(query)}" if query else calendar_url
 
 
 def _int(value) -> int:

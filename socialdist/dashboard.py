@@ -13,7 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import account_member_required
 from accounts.models import Role
-from accounts.selectors import account_for_user, accounts_for_user, external_reviewers_for
+from accounts.selectors import (
+    account_for_user,
+    accounts_for_user,
+    external_reviewers_for,
+    timezone_names,
+)
 from accounts.services import (
     account_set_publishing,
     account_utm_save,
@@ -30,6 +35,7 @@ from publishing.selectors import (
     webhook_for_account,
     webhooks_for_account,
 )
+from scheduling.services import schedule_timezone_save
 
 
 @login_required
@@ -76,6 +82,8 @@ def account_settings(request, account):
             return _add_webhook(request, account)
         if request.POST.get("action") == "approval":
             return _save_approval(request, account)
+        if request.POST.get("action") == "timezone":
+            return _save_timezone(request, account)
         if request.POST.get("action") == "utm":
             account_utm_save(
                 account=account,
@@ -105,6 +113,8 @@ def account_settings(request, account):
             "external_reviewers": external_reviewers_for(account=account),
             "reviewers": reviewers_for(account),
             "event_types": EventType.values,
+            "timezone_names": timezone_names(),
+            "timezone_error": request.session.pop(_timezone_error_key(account), None),
         },
     )
     if new_webhook:
@@ -125,6 +135,25 @@ def _add_webhook(request, account):
         # Messages may travel in a cookie (FallbackStorage): the secret never goes in one.
         request.session[_new_webhook_key(account)] = endpoint.pk
         messages.success(request, "Webhook added. Copy its signing secret below now.")
+    return redirect("accounts:settings", account.slug)
+
+
+def _timezone_error_key(account) -> str:
+    return f"timezone_error:{account.pk}"
+
+
+def _save_timezone(request, account):
+    try:
+        name = schedule_timezone_save(account=account, name=request.POST.get("timezone", ""))
+    except ValueError as exc:
+        messages.error(request, f"{account.name}'s time zone was not changed. {exc}")
+        # Shown beside the field too, with what was typed kept for correcting.
+        request.session[_timezone_error_key(account)] = {
+            "message": str(exc),
+            "value": request.POST.get("timezone", "")[:64],
+        }
+    else:
+        messages.success(request, f"{account.name}'s times are now shown and planned in {name}.")
     return redirect("accounts:settings", account.slug)
 
 

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "publishing.context_processors.account_banners",
                 "accounts.context_processors.user_accounts",
                 "accounts.context_processors.signup",
+                "accounts.context_processors.account_nav",
             ],
         },
     },

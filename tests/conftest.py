@@ -8,6 +8,7 @@ from tests.fakes.instagram import FakeInstagram
 from tests.fakes.tiktok import FakeTikTok
 from tests.fakes.webflow import FakeWebflow
 from tests.fakes.wordpress import FakeWordPress
+from tests.fakes.x import FakeX
 
 
 @pytest.fixture
@@ -100,6 +101,33 @@ def fake_tiktok(settings):
     )
     # The app lets through exactly what the fake has verified (https://cdn.example.com/).
     settings.TIKTOK_VERIFIED_URL_PREFIXES = list(server.verified_prefixes)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_youtube(settings):
+    """A running fake Google OAuth + YouTube Data API. The project counts as audited unless a
+    test says otherwise; quota counters live in the test database's cache (rolled back per test)."""
+    from tests.fakes.youtube import FakeYouTube
+
+    server = FakeYouTube().start()
+    _point_at(
+        settings,
+        server,
+        youtube={"client_id": server.client_id, "client_secret": server.client_secret},
+    )
+    settings.YOUTUBE_PROJECT_AUDITED = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_x(settings):
+    """A running fake X API v2 (and the media files of its posts under cdn.example.com)."""
+    server = FakeX().start()
+    _point_at(settings, server, x={"client_id": server.client_id,
+                                   "client_secret": server.client_secret})  # fmt: skip
     yield server
     server.stop()
 

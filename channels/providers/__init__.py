@@ -11,11 +11,15 @@ from channels.providers.instagram import InstagramProvider
 from channels.providers.tiktok import TikTokProvider
 from channels.providers.webflow import WebflowProvider
 from channels.providers.wordpress import WordPressProvider
+from channels.providers.x import XProvider
+from channels.providers.youtube import YouTubeProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
+    YouTubeProvider.slug: YouTubeProvider,
+    XProvider.slug: XProvider,
     WordPressProvider.slug: WordPressProvider,
     GhostProvider.slug: GhostProvider,
     WebflowProvider.slug: WebflowProvider,

@@ -235,10 +235,22 @@ class Provider(ABC):
     def post_types(cls) -> list[str]:
         return list(cls.limits.post_types)
 
+    @classmethod
+    def publishes_articles(cls) -> bool:
+        """A blog: its posts are articles with a permalink, which a post's social targets can
+        wait for and link to with `{article_url}` (publishing/articles.py)."""
+        return "article" in cls.post_types()
+
     # The composer's preview: where the network folds a caption behind "…more", and the shape
     # it crops media to (width / height) per post type.
     preview_fold: ClassVar[int] = 0
     preview_aspects: ClassVar[dict[str, float]] = {}
+
+    @classmethod
+    def composer_notice(cls) -> str:
+        """A sentence the composer shows on this platform's card about how posts will go out
+        (e.g. kept private until the app passes the platform's review); empty for none."""
+        return ""
 
     @classmethod
     def count_text(cls, text: str) -> int:
@@ -320,6 +332,24 @@ class Provider(ABC):
         in the app). Problem.field names the option as `options.<key>`. Most platforms have none.
         """
         return []
+
+    def validate_with_options(self, content: Content, options: dict) -> list[Problem]:
+        """Limits that depend on the post's effective options (post over profile), e.g. a
+        per-profile switch raising the text limit, or each part of a thread. Checked when the
+        post is saved (with validate_options); Problem.field is `caption` or `options.<key>`."""
+        return []
+
+    @classmethod
+    def text_limit(cls, post_type: str, options: dict) -> int:
+        """The caption limit given the post's options (a switch may raise it); the composer's
+        counter shows it."""
+        return cls.caption_limit(post_type)
+
+    @classmethod
+    def cost_note(cls, content: Content, options: dict) -> str:
+        """A sentence for the composer about what publishing this costs on the platform's API
+        (pay-per-use platforms); "" where it costs nothing."""
+        return ""
 
     # Two-phase publish: everything before the final call, then the one call that makes the
     # post public. A dispatcher may run prepare ahead of the due time, so it must never post.

@@ -98,3 +98,40 @@
     input.value = "";
   });
 })();
+
+// Time-zone boxes (list="timezone-names"): offer this browser's own zone in one click; where the
+// account is still on the default (UTC, data-timezone-browser) fill it in and say so. Saving is
+// always the person's choice: nothing is sent until they press Save.
+(function () {
+  let browserZone = "";
+  try {
+    browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (error) {
+    return;
+  }
+  if (!browserZone) return;
+  for (const input of document.querySelectorAll("input[list=timezone-names]")) {
+    if (input.disabled || input.value === browserZone) continue;
+    const hint = document.createElement("div");
+    hint.className = "timezone-hint";
+    const note = document.createElement("span");
+    note.className = "muted";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn secondary small";
+    button.textContent = `Use this browser's zone (${browserZone})`;
+    button.addEventListener("click", () => {
+      input.value = browserZone;
+      note.textContent = `${browserZone} filled in; save to keep it.`;
+      button.hidden = true;
+      input.focus();
+    });
+    hint.append(button, note);
+    input.insertAdjacentElement("afterend", hint);
+    if ("timezoneBrowser" in input.dataset && input.value === "UTC" && browserZone !== "UTC") {
+      input.value = browserZone;
+      note.textContent = `Filled in from this browser (the account was on UTC); save to keep it, or type UTC.`;
+      button.hidden = true;
+    }
+  }
+})();

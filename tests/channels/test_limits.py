@@ -46,3 +46,24 @@ def test_png_is_refused_unless_we_hold_it_and_can_send_a_jpeg_rendition():
     png = dict(url="https://x/a.png", kind="image", mime_type="image/png")
     assert [p.code for p in problems("feed", MediaItem(**png))] == ["image_format"]
     assert problems("feed", MediaItem(**png, jpeg_convertible=True)) == []
+
+
+def test_too_many_media_names_the_post_type_that_takes_them():
+    from channels.providers import PROVIDERS
+    from channels.providers.content import Content, MediaItem
+
+    images = [MediaItem(url=f"https://cdn.example.com/{n}.jpg", kind="image") for n in range(3)]
+    problems = PROVIDERS["instagram"]().validate(Content("feed", "Hi", images))
+    media = [p.message for p in problems if p.field == "media"]
+    assert media == [
+        "Instagram feed posts need one image; this one has 3. Choose carousel as the post "
+        "type for 3 media items."
+    ]
+
+
+def test_a_long_caption_says_by_how_much_to_shorten_it():
+    from channels.providers import PROVIDERS
+    from channels.providers.content import Content
+
+    problems = PROVIDERS["tiktok"]().validate(Content("video", "x" * 2205, []))
+    assert "TikTok allows 2200 — shorten it by 5." in problems[0].message

@@ -17,7 +17,7 @@ def test_live_check_counts_characters_per_platform(owner_client, account):
                                  HTTP_HX_REQUEST="true")  # fmt: skip
     page = response.content.decode()
     assert "2300 / 2200 characters" in page and "2300 / 63206 characters" in page
-    assert "Caption is 2300 characters; Instagram allows 2200." in page
+    assert "Caption is 2300 characters; Instagram allows 2200 — shorten it by 100." in page
     assert page.count('class="card preview"') == 2
 
 
@@ -69,7 +69,7 @@ def test_live_check_uses_the_post_type_s_own_caption_limit(
 
     page = response.content.decode()
     assert f"{length} / {limit} characters" in page
-    too_long = f"Caption is {length} characters; TikTok allows {limit}."
+    too_long = f"Caption is {length} characters; TikTok allows {limit}"
     assert (too_long in page) is over
     assert "Caption is" not in page.replace(too_long, "")  # no other caption limit applied
     # The preview folds the way TikTok does: about two lines, then "… more".
@@ -89,7 +89,7 @@ def test_a_customised_network_previews_and_counts_its_own_caption(owner_client, 
     page = response.content.decode()
     assert "220 / 2200 characters" in page  # Instagram counts its own caption
     assert "2300 / 63206 characters" in page  # Facebook still gets the base
-    assert "Caption is 2300 characters; Instagram allows 2200." not in page
+    assert "Caption is 2300 characters; Instagram allows 2200" not in page
     # Instagram folds after about 125 characters; the words never overflow the card.
     assert re.search(
         r'data-network="instagram".*?Short for Instagram y{105}<span class="muted">… more',

@@ -94,7 +94,9 @@ def test_each_network_checks_its_own_version(api, networks):
     )  # fmt: skip
     assert response.status_code == 400
     assert response.json()["detail"] == {
-        "versions.tiktok.caption": ["Caption is 2201 characters; TikTok allows 2200."]
+        "versions.tiktok.caption": [
+            "Caption is 2201 characters; TikTok allows 2200 — shorten it by 1."
+        ]
     }
     assert not Post.objects.exists()
 
@@ -106,8 +108,13 @@ def test_a_problem_in_the_base_names_the_base_field(api, networks):
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert set(detail) == {"caption"}
-    assert "Caption is 2300 characters; Instagram allows 2200." in detail["caption"]
-    assert "Caption is 2300 characters; TikTok allows 2200." in detail["caption"]
+    assert (
+        "Caption is 2300 characters; Instagram allows 2200 — shorten it by 100."
+        in detail["caption"]
+    )
+    assert (
+        "Caption is 2300 characters; TikTok allows 2200 — shorten it by 100." in detail["caption"]
+    )
 
 
 def test_media_subset_and_order_per_network(api, networks, fake_meta):

@@ -149,3 +149,15 @@ def test_compose_needs_the_publishing_module(owner_client, account):
     account.save()
     response = owner_client.get(f"/a/{account.slug}/posts/new/", follow=True)
     assert b"Social publishing is off" in response.content
+
+
+def test_history_names_the_profile_and_statuses_in_words(owner_client, account, profile):
+    from publishing.transitions import SYSTEM, target_transition
+
+    target = TargetFactory(post__account=account, profile=profile, status="scheduled")
+    target_transition(target=target, to="cancelled", actor=SYSTEM, reason="cancelled")
+    page = owner_client.get(f"/a/{account.slug}/posts/{target.post_id}/").content.decode()
+    history = page[page.index("<h2>History</h2>") :]
+    assert "Acme IG on Instagram" in history
+    assert "Scheduled → Cancelled" in history
+    assert f"target {target.pk}" not in history

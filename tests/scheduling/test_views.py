@@ -70,3 +70,78 @@ def test_marketers_read_outsiders_get_404(client, outsider_client, account, prof
     assert client.post(f"/a/{account.slug}/schedule/", form(profile)).status_code == 403
     assert outsider_client.get(f"/a/{account.slug}/schedule/").status_code == 404
     assert outsider_client.post(f"/a/{account.slug}/schedule/", form(profile)).status_code == 404
+
+
+def test_a_zone_typed_in_any_case_is_saved_in_its_own_spelling(owner_client, account, profile):
+    response = owner_client.post(
+        f"/a/{account.slug}/schedule/", form(profile, timezone="europe/LONDON")
+    )
+    assert response.status_code == 302
+    assert ClientAccount.objects.get(pk=account.pk).timezone == "Europe/London"
+
+
+def test_an_unknown_zone_names_the_field_and_the_fix(owner_client, account, profile):
+    response = owner_client.post(
+        f"/a/{account.slug}/schedule/", form(profile, timezone="Europe/Londn")
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Time zone: &#x27;Europe/Londn&#x27; is not an IANA time zone name. Pick one from the list"
+        in page
+    )
+    assert ClientAccount.objects.get(pk=account.pk).timezone == "UTC"
+
+
+def test_the_zone_box_searches_the_iana_list_and_offers_the_browser_zone(owner_client, account):
+    page = owner_client.get(f"/a/{account.slug}/schedule/").content.decode()
+    assert 'list="timezone-names"' in page and "data-timezone-browser" in page  # still on UTC
+    assert '<datalist id="timezone-names">' in page and '<option value="America/New_York">' in page
+    account.timezone = "Europe/Paris"
+    account.save()
+    assert (
+        "data-timezone-browser"
+        not in owner_client.get(f"/a/{account.slug}/schedule/").content.decode()
+    )
+
+
+def test_weekday_times_are_one_grid_and_save_per_profile_and_day(owner_client, account, profile):
+    other = ProfileFactory(connection__account=account, name="Acme TT", platform="tiktok")
+    url = f"/a/{account.slug}/schedule/"
+    page = owner_client.get(url).content.decode()
+    assert page.count('<table class="times-grid">') == 1 and "<fieldset><legend>Acme IG" not in page
+    assert page.count("<tr>") == 3  # the weekday header and one row per profile
+    assert 'aria-label="Acme TT, Wednesday times"' in page
+    data = form(profile, **{f"times-{profile.pk}-6": "18:00", f"times-{other.pk}-2": "07:15;12:00",
+                            f"cap-{other.pk}": ""})  # fmt: skip
+    with time_machine.travel(datetime(2026, 11, 22, 12, tzinfo=UTC), tick=False):
+        assert owner_client.post(url, data).status_code == 302
+    mine, theirs = (ProfileSchedule.objects.get(profile=p) for p in (profile, other))
+    assert mine.custom_times == {
+        "0": ["09:00", "17:30"],
+        **{str(d): [] for d in range(1, 6)},
+        "6": ["18:00"],
+    }
+    assert theirs.custom_times["2"] == ["07:15", "12:00"] and theirs.daily_cap is None
+    page = owner_client.get(url).content.decode()
+    assert f'name="times-{other.pk}-2" value="07:15, 12:00"' in page
+
+
+def test_one_mode_control_and_content_requests_are_a_yes_or_no(owner_client, account, profile):
+    url = f"/a/{account.slug}/schedule/"
+    page = owner_client.get(url).content.decode()
+    assert page.count('type="radio" name="mode"') == 4 and 'name="generation_mode"' not in page
+    assert "<legend>Scheduling mode</legend>" in page
+    owner_client.post(url, form(profile, ask_for_content="on"))
+    assert ScheduleSettings.objects.get(account=account).generation_mode == "automatic"
+    owner_client.post(url, form(profile))
+    assert ScheduleSettings.objects.get(account=account).generation_mode == "manual"
+
+
+def test_the_schedule_is_read_only_for_non_admins(client, account, profile):
+    marketer = UserFactory()
+    MembershipFactory(user=marketer, account=account, role="marketer")
+    client.force_login(marketer)
+    page = client.get(f"/a/{account.slug}/schedule/").content.decode()
+    box = page.split('name="timezone"', 1)[1].split(">", 1)[0]
+    assert "disabled" in box  # and app.js offers no browser zone in a disabled box

@@ -1,0 +1,3 @@
+from channels.providers.x.provider import XProvider
+
+__all__ = ["XProvider"]
