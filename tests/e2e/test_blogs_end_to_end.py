@@ -15,6 +15,7 @@ from channels.providers import PROVIDERS
 from channels.providers.base import ClaimLost
 from publishing.dispatch import dispatch_due
 from publishing.models import PostTarget
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +182,36 @@ def test_the_composer_offers_each_blogs_article_fields(
                   "Who can read it", "Also email it to newsletter subscribers"):  # fmt: skip
         assert label in html, label
     assert "Collection field for" not in html  # a profile setting, never per post
+
+
+def test_a_social_post_waits_for_the_article_and_links_to_it(
+    api, account, owner_client, fake_wordpress, fake_instagram, settings, tmp_path
+):
+    """Blog then social (publishing/articles.py) with a real blog: the Instagram post goes
+    out after the WordPress article is live, its caption carrying the article's link."""
+    settings.MEDIA_ROOT = tmp_path
+    blog = api.post("/connections/wordpress/credentials", wordpress(fake_wordpress))
+    blog_id = blog.json()["profiles"][0]["id"]
+    assert connect(platform="instagram", account=account, client=owner_client).status_code == 302
+    social_id = next(p["id"] for p in api.get("/profiles").json() if p["platform"] == "instagram")
+    created = api.post("/posts", {
+        "caption": "Our autumn roast is out: {article_url}", "post_type": "feed",
+        "media": [{"url": "https://cdn.example.com/cover.png", "kind": "image"}],
+        "targets": [blog_id, social_id], "scheduled_at": "2026-01-01T09:00:00+00:00",
+        "posting_mode": "automatic",
+        "versions": {"wordpress": {"caption": BODY, "title": "Autumn roast",
+                                   "post_type": "article"}},
+    })  # fmt: skip
+    assert created.status_code == 201, created.content
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(4):
+            dispatch_due()
+            clock.shift(timedelta(minutes=2))
+    targets = {
+        t["platform"]: t for t in api.get(f"/posts/{created.json()['id']}").json()["targets"]
+    }
+    assert targets["wordpress"]["status"] == "published", targets["wordpress"]["error_message"]
+    assert targets["instagram"]["status"] == "published", targets["instagram"]["error_message"]
+    link = fake_wordpress.published()[0]["link"]
+    media = fake_instagram.media[targets["instagram"]["platform_post_id"]]
+    assert media.caption.startswith(f"Our autumn roast is out: {link}?utm_source=instagram&")
