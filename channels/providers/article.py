@@ -288,6 +288,21 @@ class ArticleProvider(Provider):
         return published  # None: ours, not live yet; finish publishes it (no second create)
 
     # Helpers ----------------------------------------------------------------------------------
+    def site_address(self, url: str) -> str:
+        """`url` on the site a person typed, checked again before use (as webhooks are): a
+        host that now resolves into our own network is refused, so no stored blog address can
+        reach a private or metadata address, whose answer would show in an error message."""
+        host = urlsplit(url).netloc
+        safe = self.__dict__.setdefault("_safe_hosts", set())
+        if host not in safe:
+            allow = settings.DEBUG or settings.CONNECT_ALLOW_PRIVATE
+            if problem := url_host_problem(url, allow_private=allow):
+                raise PlatformError(PERMANENT, "unsafe_site_url",
+                                    f"The {self.name} address {problem}; reconnect with the "
+                                    "site's public https:// address.")  # fmt: skip
+            safe.add(host)
+        return url
+
     def _fix_slug(self, request: PublishRequest) -> None:
         if request.state.get("slug"):
             return

@@ -112,7 +112,8 @@ class GhostProvider(ArticleProvider):
         return jwt.encode(payload, secret, algorithm="HS256", headers={"kid": key_id})
 
     def _api(self, credentials: dict, path: str) -> str:
-        return credentials["admin_url"].rstrip("/") + "/ghost/api/admin/" + path.lstrip("/")
+        site = self.site_address(credentials["admin_url"].rstrip("/"))
+        return site + "/ghost/api/admin/" + path.lstrip("/")
 
     def _call(self, method: str, credentials: dict, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Ghost {self.token(credentials)}",

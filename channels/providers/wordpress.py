@@ -92,7 +92,8 @@ class WordPressProvider(ArticleProvider):
 
     # HTTP -------------------------------------------------------------------------------------
     def _api(self, credentials: dict, path: str) -> str:
-        return credentials["site_url"].rstrip("/") + "/wp-json/" + path.lstrip("/")
+        site = self.site_address(credentials["site_url"].rstrip("/"))
+        return site + "/wp-json/" + path.lstrip("/")
 
     def _call(self, method: str, credentials: dict, path: str, **kwargs) -> requests.Response:
         password = "".join(credentials["application_password"].split())

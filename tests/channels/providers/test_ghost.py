@@ -140,3 +140,14 @@ def test_a_revoked_key_disconnects_and_holds_the_post(profile, fake_ghost):
     profile.connection.refresh_from_db()
     assert (target.status, profile.connection.status) == ("pending", "disconnected")
     assert "paste a new one" in profile.connection.disconnected_reason
+
+
+def test_a_stored_address_is_checked_again_before_publishing(profile, fake_ghost, settings):
+    """Like webhooks: an address allowed at connect that may no longer be used (here: private
+    addresses no longer allowed) is refused before any call carries the key there."""
+    settings.CONNECT_ALLOW_PRIVATE = False
+    before = len(fake_ghost.requests)
+    target = settle(article(profile))
+    assert (target.status, target.error_code) == ("failed", "unsafe_site_url")
+    assert "a loopback address" in target.error_message
+    assert len(fake_ghost.requests) == before
