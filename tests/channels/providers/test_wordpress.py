@@ -134,11 +134,24 @@ def test_an_existing_tag_found_by_term_exists_is_used(profile, fake_wordpress):
 
 def test_a_contributor_cannot_publish_and_is_told_what_to_change(profile, fake_wordpress):
     fake_wordpress.role = "contributor"
-    target = settle(article(profile, caption="No images here."))
-    assert target.status == "failed" and target.error_code in (
-        "rest_cannot_publish", "rest_cannot_create")  # fmt: skip
+    target = article(profile, caption="No images here.")
+    target.post.media.all().delete()
+    target = settle(target)
+    assert (target.status, target.error_code) == ("failed", "rest_cannot_publish")
     assert "Author or Editor role" in target.error_message
     assert "manual mode" in target.error_message
+    # As the message says: in manual mode the article arrives as a draft for an editor.
+    drafted = article(profile, mode="manual", caption="No images here.", title="Second try")
+    drafted.post.media.all().delete()
+    assert settle(drafted).status == "sent_to_drafts"
+    assert [p["status"] for p in fake_wordpress.posts.values()] == ["draft"]
+
+
+def test_a_contributor_cannot_upload_images_either(profile, fake_wordpress):
+    fake_wordpress.role = "contributor"
+    target = settle(article(profile))
+    assert (target.status, target.error_code) == ("failed", "rest_cannot_create")
+    assert "Author or Editor role" in target.error_message
 
 
 def test_a_taken_slug_gets_the_next_one_so_the_lookup_finds_ours(profile, fake_wordpress):
