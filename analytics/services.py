@@ -149,6 +149,8 @@ def _request(collection: MetricCollection) -> MetricsRequest:
         access_token=profile.api_token,
         credentials=profile.api_credentials,
         post_type=target.post_type,
+        profile_external_id=profile.external_id,
+        scopes=list(profile.connection.scopes or []),
     )
 
 

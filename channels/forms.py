@@ -14,9 +14,20 @@ def option_form_field(
     label: str = "",
     prompt: str = "",
     help_text: str | None = None,
+    profile_choices: list[tuple[str, str]] | None = None,
 ) -> forms.Field:
     """One declared option as a form field: a select with an empty first choice (never a
-    preselected value), a checkbox (shown the other way round where `invert` says so), or text."""
+    preselected value), a checkbox (shown the other way round where `invert` says so), or text.
+    A text option listed by the profile (`profile_choices`, e.g. its boards) is a select of those
+    by name where the profiles have them."""
+    if spec.profile_choices and profile_choices:
+        return forms.ChoiceField(
+            choices=[("", prompt or spec.prompt or "Choose…"), *profile_choices],
+            required=False,
+            label=label or spec.label,
+            help_text=spec.help if help_text is None else help_text,
+            initial=initial,
+        )
     if spec.is_text or spec.is_list:
         textarea = spec.kind in ("textarea", "parts")
         hint = {
@@ -47,6 +58,21 @@ def option_form_field(
     return forms.BooleanField(
         required=False, label=spec.label, help_text=spec.help, initial=initial
     )
+
+
+def profile_choices(spec: OptionField, profiles: list) -> list[tuple[str, str]]:
+    """(id, name) of what the profiles list for `spec` in Profile.extra (e.g. their boards);
+    with several profiles each name says whose it is."""
+    if not spec.profile_choices:
+        return []
+    choices: dict[str, str] = {}
+    for profile in profiles:
+        for item in profile.extra.get(spec.profile_choices) or []:
+            if not isinstance(item, dict) or not item.get("id"):
+                continue
+            name = str(item.get("name") or item["id"])
+            choices[str(item["id"])] = f"{name} ({profile.name})" if len(profiles) > 1 else name
+    return list(choices.items())
 
 
 def option_field_value(spec: OptionField, stored):
@@ -100,6 +126,8 @@ class ProfileOptionsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.profile = profile
         self.specs = [spec for spec in provider.options if spec.profile_default]
+        # What the profile lists for its options (e.g. "boards"), refreshable from the platform.
+        self.lists = " and ".join(sorted({s.profile_choices for s in self.specs} - {""}))
         for spec in self.specs:
             stored = profile.extra.get(spec.key)
             self.fields[spec.form_field] = option_form_field(
@@ -109,9 +137,25 @@ class ProfileOptionsForm(forms.Form):
                 prompt=spec.default_prompt,
                 help_text="Used when a post does not choose its own; leave empty to choose "
                 "per post."
-                if spec.kind == "choice"
+                if spec.kind == "choice" or spec.profile_choices
                 else "",
+                profile_choices=profile_choices(spec, [profile]),
             )
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, what is set) for people who may only read the settings; a select shows the
+        chosen item's name (a board's name, not its id)."""
+        rows = []
+        for field in self:
+            value = field.value()
+            if isinstance(field.field, forms.BooleanField):
+                shown = "yes" if value else "no"
+            elif isinstance(field.field, forms.ChoiceField):
+                shown = str(dict(field.field.choices).get(value, value)) if value else ""
+            else:
+                shown = str(value or "")
+            rows.append((field.label, shown or "chosen per post"))
+        return rows
 
     def option_values(self) -> dict:
         """The cleaned form as option keys and stored values."""

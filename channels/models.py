@@ -65,6 +65,11 @@ class ChannelConnection(models.Model):
         return json.loads(self.credentials) if self.credentials else {}
 
     @property
+    def is_sandbox(self) -> bool:
+        """Its profiles were found in sandbox mode, on a local fake of the platform."""
+        return any(p.is_sandbox for p in self.profiles.all())
+
+    @property
     def health(self) -> str:
         """active | expiring (a person must reconnect within 7 days) | disconnected."""
         if self.status == ConnectionStatus.DISCONNECTED:
@@ -109,6 +114,11 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} · {self.name}"
+
+    @property
+    def is_sandbox(self) -> bool:
+        """Connected in sandbox mode, to a local fake of its platform."""
+        return bool(self.extra.get("sandbox"))
 
     @property
     def status(self) -> str:

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db.models import Max, Prefetch, QuerySet
 
 from accounts.models import ClientAccount
 from channels.models import ChannelConnection, Profile
+from channels.providers import PROVIDERS
 
 
 def profiles_for_account(*, account: ClientAccount) -> QuerySet[Profile]:
@@ -16,3 +18,14 @@ def connections_for_account(*, account: ClientAccount) -> QuerySet[ChannelConnec
         .prefetch_related(Prefetch("profiles", queryset=profiles))
         .order_by("platform", "display_name")
     )
+
+
+def connect_buttons(*, auth: str = "oauth2") -> list[tuple[str, str]]:
+    """(slug, label) of the platforms a Connect button offers; "Sandbox Instagram" for the
+    ones sandbox mode serves from a local fake."""
+    sandbox = settings.SOCIALDIST_SANDBOX_PLATFORMS
+    return [
+        (slug, f"Sandbox {cls.name}" if slug in sandbox else cls.name)
+        for slug, cls in PROVIDERS.items()
+        if cls.auth == auth
+    ]

@@ -1,5 +1,6 @@
 import json
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from socialdist.addresses import url_host_problem
 from socialdist.validators import text_problem
 
 STATE_TTL = timedelta(minutes=10)
+SANDBOX_SUFFIX = " (Sandbox)"
 CHANNEL_MANAGERS = tuple(r for r in Role if role_may(r, Can.MANAGE_CHANNELS))
 
 
@@ -29,6 +31,11 @@ class ChannelError(Exception):
 def can_manage_channels(*, user: User, account: ClientAccount) -> bool:
     """Admins and marketers connect and disconnect channels; reviewers only read."""
     return Membership.objects.filter(user=user, account=account, role__in=CHANNEL_MANAGERS).exists()
+
+
+def sandbox_name(name: str) -> str:
+    """A sandbox profile's name says so wherever it is shown (composer, calendar, queue, …)."""
+    return name if name.endswith(SANDBOX_SUFFIX) else f"{name[:190]}{SANDBOX_SUFFIX}"
 
 
 def redirect_uri_for(platform: str) -> str:
@@ -213,7 +220,6 @@ def _connection_store(
             "status": ConnectionStatus.ACTIVE,
             "access_token": result.access_token,
             "token_expires_at": result.expires_at,
-            "refresh_expires_at": result.refresh_expires_at,
             "scopes": result.scopes,
             "disconnected_reason": "",
             "expiry_warned_at": None,
@@ -222,12 +228,24 @@ def _connection_store(
             **({"credentials": json.dumps(credentials)} if credentials is not None else {}),
         },
     )
-    if result.refresh_token:  # never overwrite a stored refresh token with an empty one
+    # Never overwrite a stored refresh token (or its end date) with an empty answer: some
+    # platforms leave the refresh token out of a reconnect and keep the one they issued.
+    if result.refresh_token:
         connection.refresh_token = result.refresh_token
-        connection.save(update_fields=["refresh_token"])
+        connection.refresh_expires_at = result.refresh_expires_at
+        connection.save(update_fields=["refresh_token", "refresh_expires_at"])
     # New profiles of platforms with a drafts inbox start in manual mode (the drafts inbox).
     posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
+    # Sandbox mode pointed this platform at a local fake: mark its profiles so every page can
+    # say so (the name, which every page shows, and extra["sandbox"] for badges and commands).
+    # Fakes' pictures are on made-up hosts: sandbox profiles show their initial instead.
+    sandbox = platform in settings.SOCIALDIST_SANDBOX_PLATFORMS
     for info in found:
+        if sandbox:
+            info = replace(
+                info, name=sandbox_name(info.name), extra={**info.extra, "sandbox": True},
+                picture_url="",
+            )  # fmt: skip
         profile, created = Profile.objects.update_or_create(
             account=account,
             platform=platform,
@@ -343,6 +361,33 @@ def profile_options_save(*, profile: Profile, values: dict) -> Profile:
     locked.save(update_fields=["extra"])
     profile.extra = extra
     return profile
+
+
+def connection_profiles_refresh(*, connection: ChannelConnection) -> list[Profile]:
+    """Read the connection's profiles again from the platform: names, pictures and what the
+    provider lists in Profile.extra (e.g. an account's boards). A person's own choices
+    in extra are kept; profiles no longer listed stay as they are (reconnect to re-grant).
+
+    Raises PlatformError when the platform cannot answer.
+    """
+    found = get_provider(connection.platform).list_profiles(access_token=connection.access_token)
+    refreshed = []
+    with transaction.atomic():
+        for info in found:
+            profile = (
+                Profile.objects.select_for_update()
+                .filter(connection=connection, external_id=info.external_id)
+                .first()
+            )
+            if profile is None:
+                continue
+            profile.name = info.name[:200] or profile.name
+            profile.username = info.username[:200]
+            profile.picture_url = info.picture_url[:1000]
+            profile.extra = {**profile.extra, **info.extra}
+            profile.save(update_fields=["name", "username", "picture_url", "extra"])
+            refreshed.append(profile)
+    return refreshed
 
 
 def connection_refresh(*, connection: ChannelConnection) -> bool:

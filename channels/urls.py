@@ -13,6 +13,11 @@ urlpatterns = [
         name="disconnect",
     ),
     path(
+        "a/<slug:slug>/channels/<int:connection_id>/refresh/",
+        views.profiles_refresh,
+        name="profiles_refresh",
+    ),
+    path(
         "a/<slug:slug>/channels/credentials/<str:platform>/",
         views.connect_credentials,
         name="connect_credentials",

@@ -8,12 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import account_member_required
 from accounts.permissions import Can, role_may
 from channels.forms import CredentialsForm, ProfileOptionsForm
+from channels.http import PlatformError
 from channels.providers import PROVIDERS, get_provider, provider_class
-from channels.selectors import connections_for_account, profiles_for_account
+from channels.selectors import connect_buttons, connections_for_account, profiles_for_account
 from channels.services import (
     CHANNEL_MANAGERS,
     ChannelError,
     connection_disconnect,
+    connection_profiles_refresh,
     credentials_connect,
     deauthorize,
     oauth_complete,
@@ -36,9 +38,7 @@ def _channel_page(request, account, credentials_forms: dict | None = None, statu
         {
             "account": account,
             "connections": connections,
-            "oauth_platforms": [
-                (slug, cls.name) for slug, cls in PROVIDERS.items() if cls.auth == "oauth2"
-            ],
+            "oauth_platforms": connect_buttons(),
             "credentials_forms": [
                 credentials_forms.get(slug) or CredentialsForm(provider=cls)
                 for slug, cls in PROVIDERS.items()
@@ -85,6 +85,27 @@ def profile_options(request, account, profile_id: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Saved the {provider.name} posting settings for {profile.name}.")
+    return redirect("channels:list", account.slug)
+
+
+@require_POST
+@account_member_required
+def profiles_refresh(request, account, connection_id: int):
+    """Read a connection's profiles again (names, and lists such as an account's
+    boards) without reconnecting."""
+    connection = connections_for_account(account=account).filter(pk=connection_id).first()
+    if connection is None:
+        raise Http404("No such channel.")
+    if request.role not in CHANNEL_MANAGERS:
+        return HttpResponseForbidden("Reviewers cannot refresh channels.")
+    provider = get_provider(connection.platform)
+    try:
+        refreshed = connection_profiles_refresh(connection=connection)
+    except PlatformError as exc:
+        messages.error(request, f"{provider.name} could not list the profiles: {exc.message}")
+    else:
+        names = ", ".join(p.name for p in refreshed) or "no profile"
+        messages.success(request, f"Read {names} again from {provider.name}.")
     return redirect("channels:list", account.slug)
 
 

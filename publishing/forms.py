@@ -3,7 +3,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
-from channels.forms import option_field_value, option_form_field
+from channels.forms import option_field_value, option_form_field, profile_choices
 from channels.models import Profile
 from channels.providers import PROVIDERS
 from library.models import MediaAsset
@@ -62,6 +62,11 @@ class PostForm(forms.Form):
 
     caption = forms.CharField(widget=forms.Textarea, required=False, max_length=10000)
     title = forms.CharField(required=False, max_length=300, help_text="Used by photo posts.")
+    link = forms.URLField(
+        required=False, max_length=2000, assume_scheme="https",
+        help_text="Where the post leads (e.g. a pin's destination); UTM tags are added when "
+        "the account has them on.",
+    )  # fmt: skip
     first_comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=10000,
         help_text="Posted as the first comment right after the post, where the network "
@@ -215,6 +220,7 @@ def post_initial(post) -> dict:
     and each network's version in that network's card."""
     initial = {
         "caption": post.caption, "title": post.title, "first_comment": post.first_comment,
+        "link": post.link,
         "post_type": post.post_type, "bucket": post.bucket,
         "library_media": [m.asset_id for m in post.media.all() if m.asset_id],
         "profiles": [t.profile_id for t in post.targets.all() if t.status != "cancelled"],
@@ -278,7 +284,11 @@ class NetworkGroup:
                 initial = option_field_value(spec, editing.options[spec.key])
             elif spec.kind == "bool" and spec.profile_default:
                 initial = option_field_value(spec, any(p.extra.get(spec.key) for p in profiles))
-            self._add(spec.form_field, option_form_field(spec, initial=initial))
+            choices = profile_choices(spec, profiles)
+            self._add(spec.form_field, option_form_field(
+                spec, initial=initial, profile_choices=choices,
+                help_text=_default_hint(spec, profiles, dict(choices)),
+            ))  # fmt: skip
             self._by_key[f"options.{spec.key}"] = f"{slug}_{spec.form_field}"
         self.option_names = [n for n in self.names if n not in self.version_names][1:]
 
@@ -347,6 +357,20 @@ class NetworkGroup:
             if value != "":  # an empty choice is no choice (the profile's default may apply)
                 values[spec.key] = value
         return values
+
+
+def _default_hint(spec, profiles: list[Profile], names: dict[str, str]) -> str | None:
+    """A listed option's help, with each profile's default named (None: the declared help)."""
+    if not spec.profile_choices:
+        return None
+    defaults = [
+        f"{p.name}: {names.get(str(p.extra[spec.key]), p.extra[spec.key])}"
+        for p in profiles
+        if p.extra.get(spec.key)
+    ]
+    if not defaults:
+        return spec.help
+    return f"{spec.help} Empty uses the profile's default ({'; '.join(defaults)})."
 
 
 def media_positions(text: str) -> list[int] | list[str] | None:

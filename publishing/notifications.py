@@ -9,9 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from channels.http import PlatformError
 from channels.providers import get_provider
-from publishing.models import PostStatus, PostTarget, TargetStatus
+from publishing.models import PostingMode, PostStatus, PostTarget, TargetStatus
+from publishing.requests import publish_request
 from publishing.services import target_content
+from publishing.versions import effective_options, target_version
 
 
 def _recipients(target: PostTarget) -> list[str]:
@@ -96,9 +99,28 @@ def _precheck_problems(target: PostTarget) -> list[str]:
             f"{connection}'s access ends {_local(connection.renewable_until, target)}, before this "
             "post is due: reconnect it."
         )
-    for problem in get_provider(target.profile.platform).validate(target_content(target)):
+    provider = get_provider(target.profile.platform)
+    content = target_content(target)
+    for problem in provider.validate(content):
         problems.append(problem.message)
+    if target.posting_mode == PostingMode.MANUAL and not provider.supports_drafts:
+        return problems  # a person posts it by hand: no options go to the platform
+    problems += _option_problems(target, provider, content, live=not problems)
     return problems
+
+
+def _option_problems(target: PostTarget, provider, content, *, live: bool) -> list[str]:
+    """The options it would publish with, as when it was scheduled, then the provider's live
+    look (e.g. that a chosen board still exists) where nothing else is wrong already."""
+    mode = "drafts" if target.posting_mode == PostingMode.MANUAL else "automatic"
+    options = effective_options(target.post, target.profile, target_version(target))
+    found = [p.message for p in provider.validate_options(options, mode, target.profile.name)]
+    if found or not live:
+        return found
+    try:
+        return [p.message for p in provider.precheck(publish_request(target, content))]
+    except PlatformError:
+        return []  # the platform cannot tell now; the publish itself will say
 
 
 def _local(value, target: PostTarget) -> str:

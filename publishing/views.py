@@ -95,6 +95,7 @@ def post_new(request, account):
                 actor=Actor(user=request.user),
                 caption=data["caption"],
                 title=data["title"],
+                link=data["link"],
                 post_type=data["post_type"],
                 bucket=data["bucket"],
                 media=media,
@@ -216,7 +217,7 @@ def post_compose_edit(request, account, post_id: int):
                     if v.profile_id in chosen}  # fmt: skip
             post_update(post=post, actor=Actor(user=request.user), changes=PostChanges(
                 caption=data["caption"], title=data["title"], first_comment=data["first_comment"],
-                post_type=data["post_type"], bucket=data["bucket"], link=post.link, media=media,
+                post_type=data["post_type"], bucket=data["bucket"], link=data["link"], media=media,
                 profile_ids=[p.pk for p in data["profiles"]], options=form.post_options(),
                 versions={**kept, **form.versions()},
             ))  # fmt: skip

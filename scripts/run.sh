@@ -19,7 +19,11 @@ $BIN/python manage.py demo_setup
 $BIN/celery -A socialdist worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler \
   --loglevel INFO --concurrency 2 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+# Sandbox platforms (fake Instagram, Facebook, TikTok on 127.0.0.1:8701+) while sandbox mode is on:
+# DEBUG and no <PLATFORM>_CLIENT_ID, or SOCIALDIST_SANDBOX=1. Off, the command just says so.
+$BIN/python manage.py sandbox_serve &
+SANDBOX=$!
+trap 'kill $WORKER $SANDBOX 2>/dev/null; wait $WORKER $SANDBOX 2>/dev/null' EXIT INT TERM
 
 echo "socialdist: open http://$HOST:$PORT/ and log in with the demo login above."
 $BIN/python manage.py runserver "$HOST:$PORT"

@@ -24,8 +24,7 @@ from accounts.services import (
     account_utm_save,
     approval_settings_save,
 )
-from channels.providers import PROVIDERS
-from channels.selectors import connections_for_account, profiles_for_account
+from channels.selectors import connect_buttons, connections_for_account, profiles_for_account
 from publishing.approval import reviewers_for
 from publishing.events import webhook_create
 from publishing.models import EventType
@@ -60,7 +59,7 @@ def account_home(request, account):
             "profiles": profiles_for_account(account=account),
             "posts": posts_for_account(account=account)[:25],
             "manual_count": targets_waiting_manual(account=account).count(),
-            "platforms": [(slug, cls.name) for slug, cls in PROVIDERS.items()],
+            "platforms": connect_buttons(),
             "is_admin": request.role == Role.ADMIN,
         },
     )

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "scheduling",
     "publishing",
     "analytics",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "accounts.context_processors.user_accounts",
                 "accounts.context_processors.signup",
                 "accounts.context_processors.account_nav",
+                "sandbox.context_processors.sandbox",
             ],
         },
     },
@@ -245,6 +247,38 @@ for _pair in env.list("SOCIALDIST_URL_REWRITES", default=[]):
     _origin, _replacement = _pair.split("=", 1)
     SOCIALDIST_URL_REWRITES.append((_origin.strip().rstrip("/"), _replacement.strip().rstrip("/")))
 
+# OAuth app credentials, <PLATFORM>_CLIENT_ID / <PLATFORM>_CLIENT_SECRET for any platform slug
+# (each provider names its pair in credential_env(); the registry decides which are used).
+PLATFORM_CREDENTIALS: dict[str, dict[str, str]] = {}
+for _name, _value in os.environ.items():
+    _match = re.fullmatch(r"([A-Z][A-Z0-9]*)_CLIENT_(ID|SECRET)", _name)
+    if _match and _value:
+        _slug, _part = _match.group(1).lower(), f"client_{_match.group(2).lower()}"
+        PLATFORM_CREDENTIALS.setdefault(_slug, {"client_id": "", "client_secret": ""})[_part] = (
+            _value
+        )
+
+# Sandbox mode (`make run` on a machine with no platform app): the test suite's fake platforms are
+# served on local ports from SOCIALDIST_SANDBOX_PORT (8701, 8702, …; `manage.py sandbox_serve`,
+# started by `make run`) and every provider without real credentials is pointed at them. On by
+# default when DEBUG is on and no <PLATFORM>_CLIENT_ID is set; never on when DEBUG is off, whatever
+# SOCIALDIST_SANDBOX says. Connections made in it are marked Sandbox (Profile.extra["sandbox"]).
+_real_platforms = {slug for slug, pair in PLATFORM_CREDENTIALS.items() if pair.get("client_id")}
+SOCIALDIST_SANDBOX = DEBUG and env.bool("SOCIALDIST_SANDBOX", default=not _real_platforms)
+SOCIALDIST_SANDBOX_PORT = env.int("SOCIALDIST_SANDBOX_PORT", default=8701)
+# What the sandbox platforms remember (tokens, posts) across restarts of `make run`.
+SOCIALDIST_SANDBOX_STATE_DIR = env.path("SOCIALDIST_SANDBOX_STATE_DIR", default=VAR_DIR / "sandbox")
+SOCIALDIST_SANDBOX_PLATFORMS: list[str] = []
+SOCIALDIST_SANDBOX_URLS: dict[str, str] = {}
+if SOCIALDIST_SANDBOX:
+    from sandbox.registry import settings_wiring
+
+    _sandbox = settings_wiring(port=SOCIALDIST_SANDBOX_PORT, real=_real_platforms)
+    SOCIALDIST_URL_REWRITES.extend(_sandbox.rewrites)
+    PLATFORM_CREDENTIALS.update(_sandbox.credentials)
+    SOCIALDIST_SANDBOX_PLATFORMS = _sandbox.platforms
+    SOCIALDIST_SANDBOX_URLS = _sandbox.urls
+
 # Content-Security-Policy for every page (django-csp). No inline script, style or handler anywhere:
 # page code lives in static/js/, styles in static/css/. A response that already carries its own
 # Content-Security-Policy header (e.g. served media) keeps it: the middleware never overwrites one.
@@ -278,16 +312,6 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# OAuth app credentials, <PLATFORM>_CLIENT_ID / <PLATFORM>_CLIENT_SECRET for any platform slug
-# (each provider names its pair in credential_env(); the registry decides which are used).
-PLATFORM_CREDENTIALS: dict[str, dict[str, str]] = {}
-for _name, _value in os.environ.items():
-    _match = re.fullmatch(r"([A-Z][A-Z0-9]*)_CLIENT_(ID|SECRET)", _name)
-    if _match and _value:
-        _slug, _part = _match.group(1).lower(), f"client_{_match.group(2).lower()}"
-        PLATFORM_CREDENTIALS.setdefault(_slug, {"client_id": "", "client_secret": ""})[_part] = (
-            _value
-        )
 PLATFORM_HTTP_TIMEOUT = (
     env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0),
     env.float("PLATFORM_READ_TIMEOUT", default=30.0),

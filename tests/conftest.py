@@ -133,6 +133,42 @@ def fake_x(settings):
 
 
 @pytest.fixture
+def fake_linkedin(settings):
+    """A running fake LinkedIn (OAuth, Posts, Images/Videos/Documents APIs); media fetched by URL
+    come from it at https://files.example.org/."""
+    from tests.fakes.linkedin import FakeLinkedIn
+
+    server = FakeLinkedIn().start()
+    _point_at(
+        settings,
+        server,
+        linkedin={"client_id": server.client_id, "client_secret": server.client_secret},
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_pinterest(settings, db):
+    """A running fake Pinterest API v5; the app's daily request budget starts empty."""
+    from django.core.cache import cache
+
+    from channels.providers.pinterest import budget_key
+    from tests.fakes.pinterest import FakePinterest
+
+    server = FakePinterest().start()
+    _point_at(
+        settings,
+        server,
+        pinterest={"client_id": server.client_id, "client_secret": server.client_secret},
+    )
+    settings.PINTEREST_ACCESS_TIER = "trial"
+    cache.delete(budget_key())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def fake_wordpress(settings):
     """A running fake WordPress site on 127.0.0.1 (a local site: allowed, plain http), which
     also serves the test images of https://cdn.example.com."""

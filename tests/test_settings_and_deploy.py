@@ -2,11 +2,13 @@
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import requests
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +125,7 @@ SETTINGS_VARS = (
     "CSRF_TRUSTED_ORIGINS",
     "PORT",
     "SOCIALDIST_ENV_FILE",
+    "SOCIALDIST_SANDBOX",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
@@ -251,3 +254,83 @@ def test_the_filesystem_broker_keeps_its_folders_under_var():
     var = str(ROOT / "var" / "broker")
     folders = json.loads(result.stdout)
     assert folders and all(folder.startswith(var) for folder in folders)
+
+
+def _free_ports_in_a_row(count: int) -> int:
+    """A port with the `count - 1` after it free too (the sandbox takes one per fake server)."""
+    for _ in range(50):
+        sockets = [socket.socket() for _ in range(count)]
+        try:
+            sockets[0].bind(("127.0.0.1", 0))
+            port = sockets[0].getsockname()[1]
+            for offset, sock in enumerate(sockets[1:], start=1):
+                sock.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return port
+    raise RuntimeError(f"no {count} free ports in a row")
+
+
+def test_readme_try_it_in_five_minutes_runs_as_written(tmp_path):
+    """`make run`'s steps and the README's `manage.py sandbox_metrics`, on a fresh machine (no
+    platform credentials): sandbox mode is on, its platforms answer with their Allow page, and
+    sandbox_metrics runs. Only the sandbox's port and state folder are moved, so a developer's
+    own `make run` on 8701 is left alone."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Try it in five minutes", 1)[1].split("\n## ", 1)[0]
+    assert "make run\n" in section
+    assert ".venv/bin/python manage.py sandbox_metrics" in section
+    assert "make run" in (ROOT / "Makefile").read_text()
+    run_sh = (ROOT / "scripts" / "run.sh").read_text()
+    assert "$BIN/python manage.py sandbox_serve &" in run_sh  # `make run` starts the sandbox
+
+    env_file = tmp_path / ".env"
+    _dev_env(env_file)
+    port = _free_ports_in_a_row(4)
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SOCIALDIST_SANDBOX_PORT": str(port),
+        "SOCIALDIST_SANDBOX_STATE_DIR": str(tmp_path / "sandbox"),
+    }
+    clean = {
+        k: v for k, v in os.environ.items() if not k.endswith(("_CLIENT_ID", "_CLIENT_SECRET"))
+    }
+    for command in (["migrate", "--noinput"], ["demo_setup"]):
+        result = _local(*command, env_file=env_file, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "password:" in result.stdout
+
+    serve = subprocess.Popen(
+        [sys.executable, "manage.py", "sandbox_serve"],
+        cwd=ROOT,
+        env={**{k: v for k, v in clean.items() if k not in SETTINGS_VARS},
+             "SOCIALDIST_ENV_FILE": str(env_file), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        lines = [serve.stdout.readline().strip() for _ in range(4)]
+        assert lines == [
+            f"Sandbox Instagram and Sandbox Facebook Pages: http://127.0.0.1:{port}",
+            f"Sandbox TikTok: http://127.0.0.1:{port + 1}",
+            f"Sandbox YouTube: http://127.0.0.1:{port + 2}",
+            f"Sandbox X: http://127.0.0.1:{port + 3}",
+        ], serve.stderr.read() if serve.poll() is not None else lines
+        dialog = requests.get(
+            f"http://127.0.0.1:{port}/v25.0/dialog/oauth",
+            params={"client_id": "ig-client-id", "state": "s",
+                    "redirect_uri": "http://127.0.0.1:8000/channels/callback/instagram/"},
+            timeout=5,
+        )  # fmt: skip
+        assert "<title>Sandbox Instagram — Allow</title>" in dialog.text
+        # README: .venv/bin/python manage.py sandbox_metrics
+        result = _local("sandbox_metrics", env_file=env_file, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Collected 0 sandbox metric reads (0 failed)" in result.stdout
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)

@@ -8,6 +8,8 @@ from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
 from channels.providers.ghost import GhostProvider
 from channels.providers.instagram import InstagramProvider
+from channels.providers.linkedin import LinkedInProvider
+from channels.providers.pinterest import PinterestProvider
 from channels.providers.tiktok import TikTokProvider
 from channels.providers.webflow import WebflowProvider
 from channels.providers.wordpress import WordPressProvider
@@ -18,8 +20,10 @@ PROVIDERS: dict[str, type[Provider]] = {
     InstagramProvider.slug: InstagramProvider,
     FacebookProvider.slug: FacebookProvider,
     TikTokProvider.slug: TikTokProvider,
-    YouTubeProvider.slug: YouTubeProvider,
+    LinkedInProvider.slug: LinkedInProvider,
     XProvider.slug: XProvider,
+    YouTubeProvider.slug: YouTubeProvider,
+    PinterestProvider.slug: PinterestProvider,
     WordPressProvider.slug: WordPressProvider,
     GhostProvider.slug: GhostProvider,
     WebflowProvider.slug: WebflowProvider,

@@ -65,6 +65,10 @@ class OptionField:
     # body), never offered per post in the composer or the API.
     per_post: bool = True
     max_length: int = 500  # text kinds: per text (a tag, a part)
+    # A text option whose values the profile lists: the key in Profile.extra of a list of
+    # {"id", "name"} (e.g. its boards). Forms offer them by name as a select and store the id;
+    # the API takes the id as text.
+    profile_choices: str = ""
 
     @property
     def is_list(self) -> bool:
@@ -148,6 +152,10 @@ class MetricsRequest:
     access_token: str
     post_type: str = ""
     credentials: dict[str, str] = field(default_factory=dict)
+    # Who posted it and what the grant allows, for platforms whose statistics differ by author
+    # (a member or a page) or by granted scope.
+    profile_external_id: str = ""
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -324,6 +332,12 @@ class Provider(ABC):
         """Every hard limit the content breaks (the declared `limits`); providers add their own
         rules on top."""
         return limit_problems(self.limits, self.name, content)
+
+    def precheck(self, request: PublishRequest) -> list[Problem]:
+        """A live look before the due time (the 24 h / 1 h pre-due checks), for what only the
+        platform knows now (e.g. that the chosen board still exists). Raise PlatformError when
+        it cannot tell; the check then says nothing. Most platforms have none."""
+        return []
 
     def validate_options(self, options: dict, mode: str, profile_name: str = "") -> list[Problem]:
         """Problems with the post's effective options (post over profile) before it is scheduled.

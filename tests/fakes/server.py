@@ -78,9 +78,10 @@ class FakeServer:
         self._thread = None
 
     # lifecycle ---------------------------------------------------------------------------------
-    def start(self, ssl_context=None) -> "FakeServer":
+    def start(self, ssl_context=None, port: int = 0) -> "FakeServer":
+        """Serve on 127.0.0.1: a free port (tests), or a fixed one (the sandbox, `make run`)."""
         self._httpd = make_server(
-            "127.0.0.1", 0, self.wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
+            "127.0.0.1", port, self.wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler
         )
         if ssl_context is not None:  # serve HTTPS (the caller builds the URL with its host name)
             self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)

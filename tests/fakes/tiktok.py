@@ -100,6 +100,12 @@ class FakeTikTok(FakeServer):
         publish.status, publish.post_id = "PUBLISH_COMPLETE", str(next(self._ids))
         publish.id_polls_left = self.id_delay_polls
 
+    def user_posts_drafts(self) -> None:
+        """The creator posts every draft waiting in the inbox (the sandbox's time passing)."""
+        for publish in list(self.publishes.values()):
+            if publish.status == "SEND_TO_USER_INBOX":
+                self.user_posts_draft(publish.id)
+
     def complete(self) -> list[Publish]:
         return [p for p in self.publishes.values() if p.status == "PUBLISH_COMPLETE"]
 

@@ -40,6 +40,8 @@ class ProviderContract:
     fake_class: type[FakeServer]
     # Per declared post type: media that makes a valid post, and a Content that breaks a limit.
     examples: dict[str, Media]
+    # Post types that share a link (an article, a document's PDF): the link that makes them valid.
+    example_links: dict[str, str] = {}
     # The path of the final call (the one that makes a post public) and of a call before it.
     final_call: str
     early_call: str
@@ -111,6 +113,7 @@ class ProviderContract:
     def target(self, profile: Profile, post_type: str) -> PostTarget:
         post = PostFactory(
             account=profile.account, post_type=post_type, caption=f"Contract {post_type} #test",
+            link=self.example_links.get(post_type, ""),
             **self.post_fields(post_type),
         )  # fmt: skip
         for position, (kind, url) in enumerate(self.examples[post_type]):
@@ -154,6 +157,7 @@ class ProviderContract:
                 content = Content(
                     post_type=post_type, caption="Fine",
                     media=[MediaItem(url=url, kind=kind) for kind, url in media],
+                    link=self.example_links.get(post_type, ""),
                     title=self.post_fields(post_type).get("title", ""),
                 )  # fmt: skip
                 assert provider.validate(content) == [], post_type
