@@ -1,8 +1,7 @@
 """Credentials platforms (blogs) connect through one generic form, service and API call.
 
-No blog platform is registered yet, so this registers a small one for the test — declared the
-way WordPress, Webflow and Ghost will be (connect fields, verify, no metrics) — with its own fake
-site: the generic path proves itself end to end (a real HTTP call, encrypted storage, profiles,
+This registers a small test-only blog — declared the way the real blogs are (connect fields,
+verify, no metrics) — with its own fake site, so the generic path proves itself end to end (a real HTTP call, encrypted storage, profiles,
 publishing with the stored credentials, collection skipping a platform without metrics).
 """
 
