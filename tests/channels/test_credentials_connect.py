@@ -1,8 +1,9 @@
 """Credentials platforms (blogs) connect through one generic form, service and API call.
 
 This registers a small test-only blog — declared the way the real blogs are (connect fields,
-verify, no metrics) — with its own fake site, so the generic path proves itself end to end (a real HTTP call, encrypted storage, profiles,
-publishing with the stored credentials, collection skipping a platform without metrics).
+verify, no metrics) — with its own fake site, so the generic path proves itself end to end (a
+real HTTP call, encrypted storage, profiles, publishing with the stored credentials, collection
+skipping a platform without metrics).
 """
 
 import json
