@@ -47,7 +47,8 @@ CLOCK = (
     "Ghost refused the request's token as expired or not yet valid: this server's clock is off "
     "by minutes. Set its time right (NTP) and try again; the key itself is fine."
 )
-_CLOCK_HINTS = ("expired", "not active", "iat", "maxage", "too long", "lifetime")
+# Ghost's (jsonwebtoken's) words for a token outside its time window, as whole words.
+_CLOCK_HINTS = re.compile(r"\b(expired|not active|iat|maxage|too long|lifetime)\b")
 
 VISIBILITY = OptionField(
     "visibility",
@@ -134,7 +135,7 @@ class GhostProvider(ArticleProvider):
         context = str(error.get("context") or "")
         said = f"{message} {context}".casefold()
         if status == 401:
-            if any(hint in said for hint in _CLOCK_HINTS):
+            if _CLOCK_HINTS.search(said):
                 return PlatformError(PERMANENT, "clock_skew", CLOCK, http_status=status)
             return PlatformError(AUTH, code, REVOKED, http_status=status)
         if status == 409:  # UpdateCollisionError: re-read and try again
