@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import ClientAccount
 from analytics.models import BucketWeight, MetricSnapshot, TargetScore
+from channels.providers import provider_class
 from publishing.models import PostTarget, TargetStatus
 from publishing.versions import effective, target_version
 
@@ -57,10 +58,14 @@ def published_with_metrics(
 class Totals:
     posts: int = 0
     measured: int = 0
+    # Posts on channels that report metrics at all; a group with none shows "no metrics from
+    # this channel", never zeros.
+    measurable: int = 0
     values: dict = field(default_factory=lambda: dict.fromkeys(NUMBERS, 0))
 
-    def add(self, snapshot: MetricSnapshot | None) -> None:
+    def add(self, snapshot: MetricSnapshot | None, *, measurable: bool = True) -> None:
         self.posts += 1
+        self.measurable += measurable
         if snapshot is None:
             return
         self.measured += 1
@@ -83,6 +88,13 @@ class Report:
     top: list[PostTarget]
     heatmap: list[list[float | None]]  # [weekday][hour] mean engagement rate
     targets: list[PostTarget]
+    # Proper names of the channels in range that report no metrics (a CMS without analytics).
+    no_metrics_channels: list[str] = field(default_factory=list)
+
+
+def _has_metrics(platform: str) -> bool:
+    cls = provider_class(platform)
+    return cls is None or cls.has_metrics
 
 
 def report(
@@ -93,13 +105,17 @@ def report(
     totals = Totals()
     groups: dict[str, dict[str, Totals]] = {k: defaultdict(Totals) for k in ("p", "pl", "b", "t")}
     cells: dict[tuple[int, int], list[float]] = defaultdict(list)
+    silent: set[str] = set()
     for target in targets:
         snapshot = target.latest
-        totals.add(snapshot)
-        groups["p"][target.profile.name].add(snapshot)
-        groups["pl"][target.profile.get_platform_display()].add(snapshot)
-        groups["b"][target.post.bucket or "(no bucket)"].add(snapshot)
-        groups["t"][target.get_post_type_display()].add(snapshot)
+        measurable = _has_metrics(target.profile.platform)
+        if not measurable:
+            silent.add(target.profile.get_platform_display())
+        totals.add(snapshot, measurable=measurable)
+        groups["p"][target.profile.name].add(snapshot, measurable=measurable)
+        groups["pl"][target.profile.get_platform_display()].add(snapshot, measurable=measurable)
+        groups["b"][target.post.bucket or "(no bucket)"].add(snapshot, measurable=measurable)
+        groups["t"][target.get_post_type_display()].add(snapshot, measurable=measurable)
         if snapshot and snapshot.engagement_rate is not None:
             local = target.published_at.astimezone(tz)
             cells[(local.weekday(), local.hour)].append(snapshot.engagement_rate)
@@ -121,6 +137,7 @@ def report(
         top=top,
         heatmap=heatmap,
         targets=targets,
+        no_metrics_channels=sorted(silent),
     )
 
 

@@ -57,11 +57,12 @@ def reports(request, account):
         (WEEKDAYS[d], [(v, round(v / peak, 2) if v is not None else 0) for v in row])
         for d, row in enumerate(data.heatmap)
     ]
+    measured = {name: t for name, t in data.by_platform.items() if t.measurable}  # no zeros
     chart = {
         "platforms": {
-            "labels": list(data.by_platform),
-            "engagements": [t.values["engagements"] for t in data.by_platform.values()],
-            "reach": [t.values["reach"] for t in data.by_platform.values()],
+            "labels": list(measured),
+            "engagements": [t.values["engagements"] for t in measured.values()],
+            "reach": [t.values["reach"] for t in measured.values()],
         },
         "buckets": {
             "labels": list(data.by_bucket),

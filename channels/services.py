@@ -16,6 +16,7 @@ from channels.models import ChannelConnection, ConnectionStatus, OAuthState, Pro
 from channels.providers import PROVIDERS, get_provider, grant_family_members
 from channels.providers.base import OAuthResult, Provider
 from channels.signals import connection_activated, connection_deactivated
+from socialdist.addresses import url_host_problem
 from socialdist.validators import text_problem
 
 STATE_TTL = timedelta(minutes=10)
@@ -124,6 +125,8 @@ def connect_fields_clean(*, provider: Provider, values: dict) -> dict[str, str]:
             errors[spec.name] = [f"{spec.label} {problem}"]
         elif value and spec.kind == "url" and not _http_url(value):
             errors[spec.name] = [f"{spec.label} must start with https:// (or http://)."]
+        elif value and spec.kind == "url" and (problem := connect_url_problem(value)):
+            errors[spec.name] = [f"{spec.label} {problem}."]
         else:
             cleaned[spec.name] = value
     unknown = sorted(set(values) - {spec.name for spec in provider.connect_fields})
@@ -133,6 +136,17 @@ def connect_fields_clean(*, provider: Provider, values: dict) -> dict[str, str]:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def connect_private_allowed() -> bool:
+    """Local sites (loopback/private addresses, plain http) may be connected: DEBUG or
+    CONNECT_ALLOW_PRIVATE. Production refuses them, so a typed URL cannot reach our network."""
+    return settings.DEBUG or settings.CONNECT_ALLOW_PRIVATE
+
+
+def connect_url_problem(url: str) -> str | None:
+    """Why a connect field's URL may not be used (the webhook SSRF rules), or None."""
+    return url_host_problem(url, allow_private=connect_private_allowed())
 
 
 def _http_url(value: str) -> bool:

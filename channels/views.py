@@ -44,6 +44,7 @@ def _channel_page(request, account, credentials_forms: dict | None = None, statu
                 for slug, cls in PROVIDERS.items()
                 if cls.auth == "credentials"
             ],
+            "credentials_platforms": [s for s, c in PROVIDERS.items() if c.auth == "credentials"],
             "can_manage": request.role in CHANNEL_MANAGERS,
             "profile_options": [
                 (

@@ -59,10 +59,14 @@ def _options_fields() -> dict:
     fields: dict = {}
     for provider in PROVIDERS.values():
         for spec in provider.options:
-            if spec.key in fields:
+            if spec.key in fields or not spec.per_post:
                 continue
             if spec.kind == "choice":
-                kind = Literal[tuple(v for v, _ in spec.choices)]
+                # Platforms sharing a key (a visibility) each take their own values: the schema
+                # takes any of them, and each platform's validation checks its own.
+                values = {v: None for p in PROVIDERS.values() for o in p.options
+                          if o.key == spec.key and o.kind == "choice" for v, _ in o.choices}  # fmt: skip
+                kind = Literal[tuple(values)]
             elif spec.is_list:
                 kind = list[Annotated[str, StringConstraints(max_length=spec.max_length)]]
             elif spec.is_text:

@@ -276,6 +276,8 @@ class NetworkGroup:
             ))  # fmt: skip
         self.version_names = list(self.names[1:])
         for spec in provider.options:
+            if not spec.per_post:
+                continue
             initial = None
             editing = getattr(form, "editing", None)
             if editing is not None and spec.key in editing.options:
@@ -349,6 +351,8 @@ class NetworkGroup:
         data = self.form.cleaned_data
         values = {}
         for spec in self.provider.options:
+            if not spec.per_post:
+                continue
             value = option_field_value(spec, data[self._by_key[f"options.{spec.key}"]])
             if value != "":  # an empty choice is no choice (the profile's default may apply)
                 values[spec.key] = value

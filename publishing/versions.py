@@ -103,7 +103,7 @@ def _version_row(
     if not isinstance(options, dict):
         problems["options"] = ["Give options as an object."]
     else:
-        declared = {spec.key for spec in PROVIDERS[platform].options}
+        declared = {spec.key for spec in PROVIDERS[platform].options if spec.per_post}
         extra = sorted(set(options) - declared)
         if extra:
             name = platform_name(platform)

@@ -20,18 +20,17 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from socialdist import addresses as net
+from socialdist.addresses import IPAddress, address_problem
+
+__all__ = ["IPAddress", "address_problem", "literal_address", "webhook_destination", "webhook_post"]
+
 
 # The size of the WebhookEndpoint.url column: a longer URL could not be saved anyway.
 MAX_URL_LENGTH = 1000
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _PUBLIC_ONLY = "webhooks can only go to public internet addresses"
 _ALLOW_HINT = " (set WEBHOOK_ALLOW_PRIVATE=1 to allow private targets)"
-# A host whose last label is a number is an IPv4 address in one of the legacy forms browsers and
-# inet_aton accept: 2130706433, 0177.0.0.1, 0x7f.1, 127.1 all mean 127.0.0.1.
-_IPV4_PART = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 
 
 class UnsafeWebhookURL(ValueError):
@@ -46,36 +45,6 @@ class Destination:
     address: str  # the checked IP to connect to
 
 
-def address_problem(address: IPAddress, *, allow_private: bool = False) -> str | None:
-    """Why a webhook must not go to `address` ("a loopback address", …), or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # An IPv6 form that carries an IPv4 address reaches that address: judge the IPv4 one.
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            return address_problem(embedded, allow_private=allow_private)
-    if address.is_unspecified:
-        return "an unspecified address"
-    if address.is_multicast:
-        return "a multicast address"
-    if address.is_link_local:
-        return "a link-local address (where cloud metadata services live)"
-    if address.is_loopback:  # before "reserved": ::1 is in the reserved ::/8
-        return None if allow_private else "a loopback address"
-    if address.is_reserved:
-        return "a reserved address"
-    if allow_private:
-        return None
-    if address in _CGNAT:
-        return "a shared (carrier-grade NAT) address"
-    if address.is_private:
-        return "a private address"
-    if not address.is_global:
-        return "not a public address"
-    return None
-
-
 def _refusal(subject: str, address: IPAddress) -> UnsafeWebhookURL | None:
     """The error for an address a webhook may not reach, or None when it may."""
     problem = address_problem(address, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
@@ -86,46 +55,12 @@ def _refusal(subject: str, address: IPAddress) -> UnsafeWebhookURL | None:
     return UnsafeWebhookURL(f"{subject} {problem}; {_PUBLIC_ONLY}{hint}.")
 
 
-def _ipv4_number(part: str) -> int:
-    if part[:2].lower() == "0x":
-        return int(part[2:] or "0", 16)
-    if len(part) > 1 and part.startswith("0"):
-        return int(part, 8)  # ValueError for 08, 09: not a valid address
-    return int(part)
-
-
-def _is_standard_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def literal_address(host: str) -> IPAddress | None:
     """The address a URL host names literally, in any form (incl. the legacy IPv4 ones)."""
     try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    parts = host.split(".")
-    if len(parts) > 1 and parts[-1] == "":
-        parts.pop()  # "127.0.0.1." is 127.0.0.1
-    if not _IPV4_PART.match(parts[-1]):
-        return None  # a host name
-    invalid = UnsafeWebhookURL(f"{host} is not a valid IP address; check the URL's host.")
-    if len(parts) > 4 or not all(_IPV4_PART.match(p) for p in parts):
-        raise invalid
-    try:
-        numbers = [_ipv4_number(p) for p in parts]
-    except ValueError:
-        raise invalid from None
-    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
-        raise invalid
-    value = numbers[-1]
-    for index, number in enumerate(numbers[:-1]):
-        value += number << (8 * (3 - index))
-    return ipaddress.IPv4Address(value)
+        return net.literal_address(host)
+    except net.InvalidAddress as exc:
+        raise UnsafeWebhookURL(str(exc)) from None
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
@@ -180,7 +115,7 @@ def webhook_destination(url: str) -> Destination:
     literal = literal_address(host)
     if literal is not None:
         # "0x7f.1 means 127.0.0.1, a loopback address" spells out what a legacy form stands for.
-        subject = f"{host} is" if _is_standard_ip(host) else f"{host} means {literal},"
+        subject = f"{host} is" if net.is_standard_ip(host) else f"{host} means {literal},"
         error = _refusal(subject, literal)
         if error:
             raise error

@@ -348,6 +348,9 @@ ANALYTICS_AD_SCORE_THRESHOLD = env.float("ANALYTICS_AD_SCORE_THRESHOLD", default
 HEALTH_MAX_LAG_SECONDS = env.int("HEALTH_MAX_LAG_SECONDS", default=300)
 # Webhooks go only to public addresses; self-hosters may allow private/loopback targets.
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# Credentials connects (a blog's URL) reach only public addresses, over https; with DEBUG or this,
+# a site on this machine or its network (loopback/private, plain http allowed) can be connected.
+CONNECT_ALLOW_PRIVATE = env.bool("CONNECT_ALLOW_PRIVATE", default=False)
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

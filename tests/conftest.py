@@ -3,8 +3,11 @@ from django.test import Client
 
 from accounts.services import api_token_create
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.fakes.ghost import FakeGhost
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.tiktok import FakeTikTok
+from tests.fakes.webflow import FakeWebflow
+from tests.fakes.wordpress import FakeWordPress
 from tests.fakes.x import FakeX
 
 
@@ -161,5 +164,38 @@ def fake_pinterest(settings, db):
     )
     settings.PINTEREST_ACCESS_TIER = "trial"
     cache.delete(budget_key())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_wordpress(settings):
+    """A running fake WordPress site on 127.0.0.1 (a local site: allowed, plain http), which
+    also serves the test images of https://cdn.example.com."""
+    server = FakeWordPress().start()
+    _point_at(settings, server)
+    settings.CONNECT_ALLOW_PRIVATE = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_ghost(settings):
+    """A running fake Ghost Admin API on 127.0.0.1 (a local site), which also serves the test
+    images of https://cdn.example.com."""
+    server = FakeGhost().start()
+    _point_at(settings, server)
+    settings.CONNECT_ALLOW_PRIVATE = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_webflow(settings):
+    """A running fake Webflow Data API (api.webflow.com, its asset uploads and the test images
+    of https://cdn.example.com rewritten to it)."""
+    server = FakeWebflow().start()
+    _point_at(settings, server)
+    settings.CONNECT_ALLOW_PRIVATE = True  # image fetches from the fake's 127.0.0.1
     yield server
     server.stop()

@@ -6,10 +6,13 @@ registry, so the app never offers a platform that is not registered.
 
 from channels.providers.base import Provider
 from channels.providers.facebook import FacebookProvider
+from channels.providers.ghost import GhostProvider
 from channels.providers.instagram import InstagramProvider
 from channels.providers.linkedin import LinkedInProvider
 from channels.providers.pinterest import PinterestProvider
 from channels.providers.tiktok import TikTokProvider
+from channels.providers.webflow import WebflowProvider
+from channels.providers.wordpress import WordPressProvider
 from channels.providers.x import XProvider
 from channels.providers.youtube import YouTubeProvider
 
@@ -21,6 +24,9 @@ PROVIDERS: dict[str, type[Provider]] = {
     XProvider.slug: XProvider,
     YouTubeProvider.slug: YouTubeProvider,
     PinterestProvider.slug: PinterestProvider,
+    WordPressProvider.slug: WordPressProvider,
+    GhostProvider.slug: GhostProvider,
+    WebflowProvider.slug: WebflowProvider,
 }
 
 

@@ -61,6 +61,9 @@ class OptionField:
     help: str = ""
     invert: bool = False
     profile_default: bool = False
+    # False: a profile setting only (set on the Channels page, e.g. which CMS field takes the
+    # body), never offered per post in the composer or the API.
+    per_post: bool = True
     max_length: int = 500  # text kinds: per text (a tag, a part)
     # A text option whose values the profile lists: the key in Profile.extra of a list of
     # {"id", "name"} (e.g. its boards). Forms offer them by name as a select and store the id;

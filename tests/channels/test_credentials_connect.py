@@ -1,9 +1,9 @@
 """Credentials platforms (blogs) connect through one generic form, service and API call.
 
-No blog platform is registered yet, so this registers a small one for the test — declared the
-way WordPress, Webflow and Ghost will be (connect fields, verify, no metrics) — with its own fake
-site: the generic path proves itself end to end (a real HTTP call, encrypted storage, profiles,
-publishing with the stored credentials, collection skipping a platform without metrics).
+This registers a small test-only blog — declared the way the real blogs are (connect fields,
+verify, no metrics) — with its own fake site, so the generic path proves itself end to end (a
+real HTTP call, encrypted storage, profiles, publishing with the stored credentials, collection
+skipping a platform without metrics).
 """
 
 import json
@@ -94,8 +94,9 @@ class DemoBlogProvider(Provider):
 
 
 @pytest.fixture
-def blog(monkeypatch):
+def blog(monkeypatch, settings):
     monkeypatch.setitem(PROVIDERS, DemoBlogProvider.slug, DemoBlogProvider)
+    settings.CONNECT_ALLOW_PRIVATE = True  # the fake site listens on 127.0.0.1
     server = FakeBlog().start()
     yield server
     server.stop()
@@ -240,3 +241,30 @@ def test_collection_closes_reads_of_a_platform_without_metrics(blog, owner_clien
 
 def test_the_fake_refuses_without_the_key(blog):
     assert requests.get(blog.url + "/api/site", timeout=5).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "says"),
+    [
+        ("http://127.0.0.1:9/", False, "a loopback address"),
+        ("http://10.0.0.5/", False, "a private address"),
+        ("http://169.254.169.254/", True, "link-local"),
+        ("http://0x7f.1/", False, "a loopback address"),
+        ("http://8.8.8.8/", True, "must start with https://"),
+        ("https://user:pw@8.8.8.8/", True, "user name or password"),
+    ],
+)
+def test_a_connect_url_may_not_reach_our_own_network(blog, api, settings, url, allowed, says):
+    """The webhook SSRF rules: no loopback/private address unless allowed, never link-local
+    (cloud metadata), and plain http only for a local site; nothing is called."""
+    settings.CONNECT_ALLOW_PRIVATE = allowed
+    refused = api.post("/connections/demoblog/credentials", {"site_url": url, "api_key": KEY})
+    assert refused.status_code == 400
+    assert says in refused.json()["detail"]["site_url"][0]
+    assert not blog.requests and not ChannelConnection.objects.exists()
+
+
+def test_debug_allows_a_local_site(blog, api, settings):
+    settings.CONNECT_ALLOW_PRIVATE, settings.DEBUG = False, True
+    ok = api.post("/connections/demoblog/credentials", {"site_url": blog.url, "api_key": KEY})
+    assert ok.status_code == 200, ok.content

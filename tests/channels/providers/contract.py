@@ -45,6 +45,7 @@ class ProviderContract:
     # The path of the final call (the one that makes a post public) and of a call before it.
     final_call: str
     early_call: str
+    final_method: str = ""  # where a look-up shares the final call's path (GET vs POST)
 
     # Platform hooks ---------------------------------------------------------------------------
     def posts_on_platform(self, fake) -> int:
@@ -53,11 +54,23 @@ class ProviderContract:
     def expire_token(self, fake) -> None:
         raise NotImplementedError
 
+    def drop_final_call(self, fake) -> None:
+        """Lose the answer of the final call (the platform acts; we never hear back)."""
+        fake.drop(path=self.final_call, method=self.final_method)
+
     def fail_transient(self, fake, path: str) -> None:
         fake.fail_500(path=path)
 
     def fail_rate_limit(self, fake, path: str) -> None:
         fake.fail_rate_limit(path=path)
+
+    def connect_values(self, fake) -> dict[str, str]:
+        """Credentials platforms: the connect fields a person types (their fake's site, key)."""
+        raise NotImplementedError
+
+    def post_fields(self, post_type: str) -> dict:
+        """Post fields a post type needs beyond caption and media (an article's title)."""
+        return {}
 
     def ready_profile(self, profile: Profile) -> None:
         """Whatever a person sets once before automatic posting (TikTok: a privacy level)."""
@@ -85,8 +98,11 @@ class ProviderContract:
         if provider.auth == "oauth2":
             response = connect(platform=self.platform, account=account, client=owner_client)
             assert response.status_code == 302, response.content.decode()[-2000:]
-        else:  # pragma: no cover - no credentials platform is registered yet
-            raise NotImplementedError("credentials platforms connect through their own hook")
+        else:  # the generic credentials form, verified with a real call to the fake
+            values = {f"{self.platform}-{k}": v for k, v in self.connect_values(fake).items()}
+            url = f"/a/{account.slug}/channels/credentials/{self.platform}/"
+            response = owner_client.post(url, values)
+            assert response.status_code == 302, response.content.decode()[-2000:]
         profile = Profile.objects.filter(platform=self.platform).first()
         assert profile is not None, f"{provider.name}: connecting listed no profile"
         profile.posting_mode = "automatic"
@@ -98,6 +114,7 @@ class ProviderContract:
         post = PostFactory(
             account=profile.account, post_type=post_type, caption=f"Contract {post_type} #test",
             link=self.example_links.get(post_type, ""),
+            **self.post_fields(post_type),
         )  # fmt: skip
         for position, (kind, url) in enumerate(self.examples[post_type]):
             MediaFactory(post=post, kind=kind, url=url, position=position)
@@ -141,6 +158,7 @@ class ProviderContract:
                     post_type=post_type, caption="Fine",
                     media=[MediaItem(url=url, kind=kind) for kind, url in media],
                     link=self.example_links.get(post_type, ""),
+                    title=self.post_fields(post_type).get("title", ""),
                 )  # fmt: skip
                 assert provider.validate(content) == [], post_type
             else:
@@ -163,7 +181,7 @@ class ProviderContract:
     def test_a_lost_answer_is_reconciled_without_a_second_post(self, profile, fake):
         post_type = next(iter(self.examples))
         before = self.posts_on_platform(fake)
-        fake.drop(path=self.final_call)
+        self.drop_final_call(fake)
         target = settle(self.target(profile, post_type))
         assert self.posts_on_platform(fake) == before + 1
         assert target.status == "published" or target.error_code == "unconfirmed"
