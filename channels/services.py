@@ -234,8 +234,7 @@ def _connection_store(
         connection.refresh_token = result.refresh_token
         connection.refresh_expires_at = result.refresh_expires_at
         connection.save(update_fields=["refresh_token", "refresh_expires_at"])
-    # New profiles of platforms with a drafts inbox start in manual mode (the drafts inbox).
-    posting_mode = "manual" if get_provider(platform).supports_drafts else "automatic"
+    posting_mode = get_provider(platform).default_posting_mode
     # Sandbox mode pointed this platform at a local fake: mark its profiles so every page can
     # say so (the name, which every page shows, and extra["sandbox"] for badges and commands).
     # Fakes' pictures are on made-up hosts: sandbox profiles show their initial instead.

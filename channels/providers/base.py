@@ -226,6 +226,9 @@ class Provider(ABC):
     windows: ClassVar[dict[str, tuple[str, ...]]] = DEFAULT_WINDOWS
     # Manual posting mode delivers to the creator's drafts instead of a hand-posting queue.
     supports_drafts: ClassVar[bool] = False
+    # How a newly connected profile posts: TikTok starts in its drafts inbox (unaudited apps may
+    # not publish publicly); blogs and the rest publish, drafts being a choice per profile.
+    default_posting_mode: ClassVar[Literal["automatic", "manual"]] = "automatic"
     options: ClassVar[tuple[OptionField, ...]] = ()
     # Posts the content's first_comment on the post right after publishing (post_first_comment).
     # Platforms without it simply do not send one; that is no validation error.

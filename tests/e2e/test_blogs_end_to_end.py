@@ -105,7 +105,7 @@ def test_a_markdown_article_with_images_is_published(blog, api, account, owner_c
         "caption": BODY, "title": "Autumn roast", "post_type": "article",
         "media": [{"url": "https://cdn.example.com/cover.png", "kind": "image"}],
         "targets": [profile_id], "scheduled_at": "2026-01-01T09:00:00+00:00",
-        "posting_mode": "automatic",  # new blog profiles start in manual mode (drafts)
+        "posting_mode": "automatic",
         "versions": {platform: {"options": {"excerpt": "Dark chocolate and cherry.",
                                             "tags": ["Coffee"]}}},
     })  # fmt: skip
@@ -142,7 +142,7 @@ def test_a_worker_killed_after_the_create_call_leaves_one_article(blog, api, mon
         "caption": BODY, "title": "Killed worker", "post_type": "article",
         "media": [{"url": "https://cdn.example.com/cover.png", "kind": "image"}],
         "targets": [profile_id], "scheduled_at": "2026-01-01T09:00:00+00:00",
-        "posting_mode": "automatic",  # new blog profiles start in manual mode (drafts)
+        "posting_mode": "automatic",
     })  # fmt: skip
     target_id = created.json()["targets"][0]["id"]
     with time_machine.travel(timezone.now(), tick=False) as clock:

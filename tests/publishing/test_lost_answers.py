@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from channels.models import Profile
 from channels.providers import PROVIDERS
+from channels.services import credentials_connect
 from publishing.dispatch import dispatch_due
 from publishing.models import PostMedia, PostTarget
 from tests.factories import MediaFactory, PostFactory, TargetFactory
@@ -127,6 +128,28 @@ def pinterest_target(account, owner_client, fake, upload):
     )
 
 
+BLOG_VALUES = {
+    "wordpress": lambda fake: {"site_url": fake.url, "username": fake.username,
+                               "application_password": fake.password},
+    "ghost": lambda fake: {"admin_url": fake.url, "admin_api_key": fake.admin_api_key},
+    "webflow": lambda fake: {"site_token": fake.token, "collection_id": "col-blog"},
+}  # fmt: skip
+
+
+def blog_target(platform):
+    def target(account, owner_client, fake, upload):
+        credentials_connect(account=account, platform=platform, values=BLOG_VALUES[platform](fake))
+        blog = Profile.objects.filter(platform=platform).first()
+        post = PostFactory(account=account, post_type="article", title="Fresh roast",
+                           caption="A new roast is in. [Shop](https://shop.example.com/beans)")  # fmt: skip
+        if upload:  # the featured image goes up to the CMS before the article
+            MediaFactory(post=post, kind="image", url="https://cdn.example.com/cover.png")
+        return PostTarget.objects.create(post=post, profile=blog, status="scheduled",
+                                         scheduled_at=timezone.now(), posting_mode="automatic")  # fmt: skip
+
+    return target
+
+
 CASES = {
     "instagram": Case("fake_instagram", instagram_target, "/media_publish", "/media",
                       lambda fake: fake.published_count()),
@@ -144,6 +167,15 @@ CASES = {
                     final_method="PUT"),
     "pinterest": Case("fake_pinterest", pinterest_target, "/v5/pins", "/v5/media",
                       lambda fake: len(fake.pins), final_method="POST"),
+    # Blogs: the create call shares its path with the slug look-up (a GET).
+    "wordpress": Case("fake_wordpress", blog_target("wordpress"), "/wp-json/wp/v2/posts",
+                      "/wp-json/wp/v2/media", lambda fake: len(fake.published()),
+                      final_method="POST"),
+    "ghost": Case("fake_ghost", blog_target("ghost"), "/ghost/api/admin/posts/",
+                  "/ghost/api/admin/images/upload/", lambda fake: len(fake.published()),
+                  final_method="POST"),
+    "webflow": Case("fake_webflow", blog_target("webflow"), "/items/publish", "/assets",
+                    lambda fake: len(fake.published())),
 }  # fmt: skip
 
 

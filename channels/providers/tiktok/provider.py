@@ -139,6 +139,7 @@ class TikTokProvider(Provider):
     has_refresh = True  # 24 h access tokens, rotating 365-day refresh tokens
     refresh_margin = timedelta(hours=3)  # renewed at ~21 h by the hourly check_tokens
     supports_drafts = True
+    default_posting_mode = "manual"
     scopes = ["user.info.basic", "user.info.profile", "video.upload", "video.publish", "video.list"]
     limits = LIMITS
     daily_cap = 15  # Direct Post: ~15 a day per creator

@@ -40,10 +40,7 @@ def connect(api, fake, **changes):
 def profile(api, fake_wordpress, settings, tmp_path) -> Profile:
     settings.MEDIA_ROOT = tmp_path
     assert connect(api, fake_wordpress).status_code == 200
-    profile = Profile.objects.get(platform="wordpress")
-    profile.posting_mode = "automatic"
-    profile.save(update_fields=["posting_mode"])
-    return profile
+    return Profile.objects.get(platform="wordpress")
 
 
 def article(profile, *, mode="automatic", title="Fresh roast", caption=BODY, options=None):
@@ -80,6 +77,7 @@ def test_plain_http_to_a_public_site_is_refused_before_any_call(api, fake_wordpr
 def test_connect_stores_the_site_without_expiry(profile, owner_client, account):
     connection = profile.connection
     assert connection.renewable_until is None and connection.health == "active"
+    assert profile.posting_mode == "automatic"  # a scheduled article goes live; drafts by choice
     assert profile.name == "Acme Journal" and profile.username == "editor"
     page = owner_client.get(f"/a/{account.slug}/channels/").content.decode()
     assert "no expiry" in page and "Expiring soon" not in page
