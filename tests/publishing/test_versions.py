@@ -148,7 +148,8 @@ def test_a_profile_version_wins_over_its_platform_version(api, networks):
 @pytest.mark.parametrize(
     ("versions", "key", "says"),
     [
-        ({"linkedin": {"caption": "x"}}, "versions.linkedin", "is not a network of this post"),
+        ({"myspace": {"caption": "x"}}, "versions.myspace", "is not a network of this post"),
+        ({"linkedin": {"caption": "x"}}, "versions.linkedin", "LinkedIn is not among this post's profiles"),
         ({"999999": {"caption": "x"}}, "versions.999999", "not one of this post's profiles"),
         ({"instagram": {"media": [5]}}, "versions.instagram.media", "from 0 to 0"),
         ({"instagram": {"options": {"privacy_level": "SELF_ONLY"}}}, "versions.instagram.options",
