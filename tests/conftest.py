@@ -108,8 +108,13 @@ def fake_tiktok(settings):
 @pytest.fixture
 def fake_youtube(settings):
     """A running fake Google OAuth + YouTube Data API. The project counts as audited unless a
-    test says otherwise; quota counters live in the test database's cache (rolled back per test)."""
+    test says otherwise. Quota counters live in the shared cache, which outlives a test on Redis
+    (CI): each test starts with the day's budget unspent."""
+    from django.core.cache import cache
+
     from tests.fakes.youtube import FakeYouTube
+
+    cache.clear()
 
     server = FakeYouTube().start()
     _point_at(

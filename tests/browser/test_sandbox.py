@@ -114,7 +114,7 @@ def test_compose_publish_and_read_sandbox_reports(browser_page, live_server, new
     assert MetricSnapshot.objects.filter(target__in=targets).count() >= 2
 
     page.goto(f"{live_server.url}/a/acme/calendar/?date={at:%Y-%m-%d}")
-    assert "Sandbox Instagram" in page.inner_text("main")
+    assert "Brand 1 (Sandbox)" in page.inner_text("main")
     page.screenshot(path=str(RESULTS / "sandbox-calendar-1280.png"), full_page=True)
     page.goto(f"{live_server.url}/a/acme/reports/")
     page.wait_for_selector("#platform-chart[data-drawn='1']", state="attached")
