@@ -106,7 +106,7 @@ def fake_tiktok(settings):
 
 
 @pytest.fixture
-def fake_youtube(settings):
+def fake_youtube(settings, db):
     """A running fake Google OAuth + YouTube Data API. The project counts as audited unless a
     test says otherwise. Quota counters live in the shared cache, which outlives a test on Redis
     (CI): each test starts with the day's budget unspent."""
