@@ -21,7 +21,7 @@ def connections_for_account(*, account: ClientAccount) -> QuerySet[ChannelConnec
 
 
 def connect_buttons(*, auth: str = "oauth2") -> list[tuple[str, str]]:
-    """(slug, label) of the platforms a Connect button offers; "Sandbox Instagram" for the
+    """(slug, label) of the platforms a Connect button offers; "Sandbox <name>" for the
     ones sandbox mode serves from a local fake."""
     sandbox = settings.SOCIALDIST_SANDBOX_PLATFORMS
     return [
